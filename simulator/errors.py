@@ -26,7 +26,9 @@ class UserInputError(SimulatorError):
 class ConfigError(UserInputError):
     """A configuration or data file is wrong; the message names the file, line and field."""
 
-    def __init__(self, path: str, message: str, *, line: int | None = None, field: str | None = None):
+    def __init__(
+        self, path: str, message: str, *, line: int | None = None, field: str | None = None
+    ):
         where = path if line is None else f"{path}:{line}"
         if field:
             where = f"{where}: field {field!r}"

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from simulator.clock import DAY, MICROSECOND, SECOND
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 NEW_YORK = ZoneInfo("America/New_York")
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
@@ -132,7 +132,7 @@ def ns_from_datetime(moment: dt.datetime) -> int:
 
 
 def datetime_from_ns(ns: int, tz: dt.tzinfo = UTC) -> dt.datetime:
-    """An aware datetime for ``ns`` (sub-microsecond digits are dropped: datetime cannot hold them)."""
+    """An aware datetime for ``ns``; sub-microsecond digits are dropped (datetime has none)."""
     days, rem = divmod(ns, DAY)
     secs, frac = divmod(rem, SECOND)
     base = dt.datetime.combine(
@@ -141,9 +141,13 @@ def datetime_from_ns(ns: int, tz: dt.tzinfo = UTC) -> dt.datetime:
     return base.astimezone(tz)
 
 
-def local_ns(day: dt.date, hour: int, minute: int = 0, second: int = 0, tz: dt.tzinfo = NEW_YORK) -> int:
+def local_ns(
+    day: dt.date, hour: int, minute: int = 0, second: int = 0, tz: dt.tzinfo = NEW_YORK
+) -> int:
     """The instant of a wall-clock time on ``day`` in ``tz`` (DST-correct)."""
-    return ns_from_datetime(dt.datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=tz))
+    return ns_from_datetime(
+        dt.datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=tz)
+    )
 
 
 def local_date(ns: int, tz: dt.tzinfo = NEW_YORK) -> dt.date:

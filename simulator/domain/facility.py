@@ -1,4 +1,4 @@
-"""The facilities the simulator emulates, by the stable names used on the CLI, in configs and docs."""
+"""The facilities the simulator emulates, by the names used on the CLI, in configs and docs."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ class Side(StrEnum):
 
 
 class Route(StrEnum):
-    """How the report reached the facility (seed 001: both web routes during the parallel period)."""
+    """How the report reached the facility (seed 001: two web routes in the parallel period)."""
 
     FIX = "fix"
     WEB_CERTIFICATE = "web-certificate"  # TRAQS on the old infrastructure (digital certificate)

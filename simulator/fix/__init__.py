@@ -1,0 +1,1 @@
+"""FIX: framing, the sans-I/O session layer, its asyncio transport, and the facility dialects."""
