@@ -30,11 +30,13 @@ EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 VALID_PRECISIONS = (0, 3, 6, 9)
 
-_FIX_TS = re.compile(r"(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?")
-_FIX_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+# re.ASCII: FIX is 7-bit US-ASCII, so "\d" must not match other scripts' digits ("２０２１").
+_FIX_TS = re.compile(r"(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?", re.ASCII)
+_FIX_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})", re.ASCII)
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
-    r"\s*(Z|z|[+-]\d{2}:?\d{2}|ET|NY)?"
+    r"\s*(Z|z|[+-]\d{2}:?\d{2}|ET|NY)?",
+    re.ASCII,
 )
 
 
