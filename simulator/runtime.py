@@ -65,6 +65,8 @@ class Simulator:
         self.components = components
         self.endpoints: list[Endpoint] = []
         self._started: list[Component] = []
+        # The control API lists every component's endpoints from here (GET /endpoints).
+        context.services.setdefault("endpoints", self.endpoints)
 
     async def start(self) -> list[Endpoint]:
         try:
