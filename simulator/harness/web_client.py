@@ -1,0 +1,335 @@
+"""The harness's TRAQS tester: the web front driven the way a person in a browser drives it.
+
+:class:`TraqsClient` wraps the web front's own client (:mod:`simulator.web.client`: every site
+name resolved to loopback, real TLS against the simulator's test CA, cookies and CSRF tokens kept
+like a browser) with the tester's tasks of a UAT script: register the firm, enrol in MFA from
+the invitation email, log in, report and correct trades, read the trade display, download a
+reference-data file. Each task answers a word the script's ``expect`` is compared with and a
+sentence from the page.
+
+Credentials are the simulator's published test credentials: the organisation files the web front
+loads (``scenarios/orgs/*.toml``, packaged under ``simulator/web/data/orgs``) hold each tester's
+password, security answers and, when pre-enrolled, authenticator secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from simulator.harness.controller import HarnessError, SimHarness
+from simulator.harness.timetext import et_wall
+from simulator.harness.uat_script import Tester, UatScript
+
+TRAQS_PARALLEL = "beta.finratraqs.org"  # MFA route, new infrastructure (seed 001)
+TRAQS_CERTIFICATE = "finratraqs.org"  # certificate route until 2021-04-19
+MPP = "mpp.nasdaq.com"
+API = "download2.finratraqs.org"
+_ROW = re.compile(r'<tr id="trade-(\d+)"[^>]*data-state="([a-z]+)"[^>]*>(.*?)</tr>', re.DOTALL)
+_CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.DOTALL)
+_SECRET = re.compile(r'id="totp-secret">([A-Z2-7]+)<')
+
+
+@dataclass
+class Credentials:
+    username: str
+    password: str
+    answers: dict[str, str] = field(default_factory=dict)
+    totp_secret: str | None = None
+
+
+@dataclass
+class Answer:
+    result: str
+    message: str = ""
+
+
+def _org_files() -> list[Path]:
+    try:
+        from simulator.web.component import default_org_files
+
+        return list(default_org_files())
+    except ImportError:  # pragma: no cover - no web front installed
+        return []
+
+
+def load_credentials(files: list[Path] | None = None) -> dict[str, Credentials]:
+    """Test credentials by user name, from the organisation files the web front loads."""
+    from simulator.entitlement.questions import QUESTION_CATALOGUE
+
+    found: dict[str, Credentials] = {}
+    for path in files if files is not None else _org_files():
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        for account in data.get("accounts", []):
+            answers = account.get("security_answers", [])
+            questions = account.get("security_questions", QUESTION_CATALOGUE[: len(answers)])
+            found[str(account["username"]).casefold()] = Credentials(
+                username=str(account["username"]),
+                password=str(account.get("password", "")),
+                answers=dict(zip(questions, answers, strict=False)),
+                totp_secret=account.get("totp_secret"),
+            )
+    return found
+
+
+class TraqsClient:
+    """One tester's browser sessions (one per user name) against the simulator's web front."""
+
+    def __init__(self, sim: SimHarness, script: UatScript | None = None) -> None:
+        self.sim = sim
+        self.script = script
+        self.credentials = load_credentials()
+        web = [e for e in sim.endpoints() if e.component == "web"]
+        if not web:
+            raise HarnessError(
+                "the simulator serves no TRAQS web front"
+                + "".join(f"; {name}: {why}" for name, why in sim.failures.items())
+            )
+        self.port = web[0].port
+        pki = next((e.details["pki"] for e in web if "pki" in e.details), None)
+        if pki is None:
+            raise HarnessError("the web front did not say where its test CA is")
+        self.pki_dir = Path(pki)
+        self._browsers: dict[str, Any] = {}
+        self.trades: dict[str, int] = {}  # client ref -> report id shown by TRAQS
+
+    # -- plumbing --------------------------------------------------------------------------------
+    def _creds(self, username: str) -> Credentials:
+        try:
+            return self.credentials[username.casefold()]
+        except KeyError:
+            raise HarnessError(
+                f"{username} has no test credentials in the simulator's organisation files"
+            ) from None
+
+    def _certificate(self, username: str) -> Any:
+        from simulator.tls import ClientCertificate, _client_paths
+
+        pem, cert, key = _client_paths(self.pki_dir, username)
+        if not cert.exists():
+            return None
+        return ClientCertificate(username, pem, cert, key, "")
+
+    def _browser(self, username: str) -> Any:
+        browser = self._browsers.get(username)
+        if browser is None:
+            from simulator.web.client import WebClient
+
+            browser = WebClient(
+                self.port, ca=self.pki_dir / "ca.pem", cert=self._certificate(username)
+            )
+            self.sim.loop.run(browser.__aenter__())
+            self._browsers[username] = browser
+        return browser
+
+    def _run(self, coro: Any) -> Any:
+        return self.sim.loop.run(coro, timeout=30)
+
+    def _page(self, what: str, page: Any) -> Any:
+        self.sim.record(
+            "page", "tester", f"{what}: {page.status} {page.url}", (page.error or "")[:300]
+        )
+        return page
+
+    def close(self) -> None:
+        for browser in self._browsers.values():
+            if self.sim.loop.running:
+                self.sim.loop.run(browser.__aexit__(None, None, None))
+        self._browsers.clear()
+
+    # -- tasks -----------------------------------------------------------------------------------
+    def login(self, tester: Tester, route: str = "mfa", site: str | None = None) -> Answer:
+        from simulator.web.client import totp_code
+
+        creds = self._creds(tester.username)
+        browser = self._browser(tester.username)
+        if route == "certificate":
+            host = site or TRAQS_CERTIFICATE
+            page = self._run(browser.login_certificate(host, creds.username, creds.password))
+        else:
+            host = site or TRAQS_PARALLEL
+            secret = creds.totp_secret
+            code = totp_code(secret, self.sim.now_ns()) if secret else None
+            page = self._run(
+                browser.login_mfa(
+                    host,
+                    creds.username,
+                    creds.password,
+                    answer=lambda question: creds.answers.get(question, ""),
+                    code=code,
+                )
+            )
+        self._page(f"login {route} at {host}", page)
+        if page.status == 200 and "/login" not in page.url:
+            return Answer("logged_in", page.url)
+        return Answer("refused", page.error or f"{page.status} {page.url}")
+
+    def enrol_mfa(self, tester: Tester, factor: str = "totp") -> Answer:
+        from simulator.web.client import totp_code
+
+        if factor != "totp":
+            raise HarnessError("the harness enrols with an authenticator app (totp) only")
+        creds = self._creds(tester.username)
+        invitations = [
+            m
+            for m in self.sim.outbox(to=tester.username)
+            if m.get("tags", {}).get("kind") == "mfa-invitation"
+        ]
+        if not invitations:
+            return Answer("no_invitation", f"no MFA invitation email for {tester.username}")
+        link = invitations[-1]["links"][0]
+        path = link.split(f":{self.port}", 1)[1]
+        browser = self._browser(tester.username)
+        page = self._page("invitation link", self._run(browser.get(MPP, path)))
+        page = self._run(browser.post(MPP, "/enrol/password", {"password": creds.password}))
+        page = self._run(browser.post(MPP, "/factor/setup", {"action": "totp-start"}))
+        found = _SECRET.search(page.text)
+        if found is None:
+            return Answer("refused", page.error or "no authenticator secret shown")
+        creds.totp_secret = found.group(1)
+        code = totp_code(creds.totp_secret, self.sim.now_ns())
+        page = self._page(
+            "enrol authenticator",
+            self._run(browser.post(MPP, "/factor/setup", {"action": "totp-confirm", "code": code})),
+        )
+        if 'id="enrolled"' in page.text:
+            return Answer("enrolled", "authenticator app enrolled")
+        return Answer("refused", page.error or page.url)
+
+    def register_for_uat(
+        self,
+        *,
+        tester: Tester,
+        uat: str,
+        firm: str,
+        mpids: list[str],
+        testers: list[str],
+        usernames: list[str],
+    ) -> Answer:
+        creds = self._creds(tester.username)
+        browser = self._browser(tester.username)
+        host = TRAQS_CERTIFICATE
+        self._run(browser.login_certificate(host, creds.username, creds.password))
+        self._run(browser.get(host, "/uat"))
+        form = {
+            "uat": uat,
+            "firm_name": firm,
+            "mpids": " ".join(mpids),
+            "testers": "\n".join(testers),
+            "web_usernames": ", ".join(usernames),
+        }
+        page = self._page("UAT registration", self._run(browser.post(host, "/uat", form)))
+        if page.status == 200 and "is registered" in page.text:
+            return Answer("accepted", "registered")
+        return Answer("refused", page.error or f"{page.status}")
+
+    def report(self, tester: Tester, trade: Any, host: str = TRAQS_PARALLEL) -> Answer:
+        browser = self._browser(tester.username)
+        self._run(browser.get(host, "/trades/new"))
+        wall = et_wall(trade.executed_ns)
+        fraction = f"{trade.executed_ns % 1_000_000_000:09d}"
+        form = {
+            "facility": trade.facility,
+            "reporting_mpid": trade.mpid,
+            "side": trade.side,
+            "security": trade.security,
+            "security_type": "auto",
+            "quantity": str(trade.quantity),
+            "price": str(trade.price),
+            "trade_date": wall.date().isoformat(),
+            "execution_time": f"{wall:%H:%M:%S}.{fraction}",
+            "contra_mpid": trade.contra or "C",
+            "capacity": "P",
+            "client_ref": trade.ref,
+            "memo": "",
+        }
+        page = self._page(f"report {trade.ref}", self._run(browser.post(host, "/trades", form)))
+        found = re.search(r"highlight=(\d+)", page.url)
+        if page.status == 200 and found:
+            self.trades[trade.ref] = int(found.group(1))
+            self.sim.data.setdefault("web_forms", {})[trade.ref] = form
+            return Answer("accepted", page.url)
+        return Answer("refused", page.error or f"{page.status}")
+
+    def correct(
+        self, tester: Tester, ref: str, changes: dict[str, Any], host: str = TRAQS_PARALLEL
+    ) -> Answer:
+        report_id = self.trades.get(ref)
+        form = self.sim.data.get("web_forms", {}).get(ref)
+        if report_id is None or form is None:
+            raise HarnessError(f"{ref} was not reported through TRAQS in this script")
+        browser = self._browser(tester.username)
+        self._run(browser.get(host, f"/trades/{report_id}/correct"))
+        fixed = dict(form, client_ref=f"{ref}R")
+        for key, value in changes.items():
+            fixed[key] = str(Decimal(str(value)))
+        page = self._page(
+            f"correct {ref}",
+            self._run(browser.post(host, f"/trades/{report_id}/correct", fixed)),
+        )
+        found = re.search(r"highlight=(\d+)", page.url)
+        if page.status == 200 and found:
+            self.trades[f"{ref}R"] = int(found.group(1))
+            return Answer("accepted", page.url)
+        return Answer("refused", page.error or f"{page.status}")
+
+    def display(self, tester: Tester, host: str = TRAQS_PARALLEL) -> dict[str, str]:
+        """Each trade's lifecycle as the display shows it: ``accepted``, ``corrected`` (its
+        replacement is live) or ``cancelled`` (its last version was cancelled), by first ref."""
+        browser = self._browser(tester.username)
+        page = self._page("trade display", self._run(browser.get(host, "/trades")))
+        rows: dict[str, list[str]] = {}
+        for _report_id, state, body in _ROW.findall(page.text):
+            cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in _CELL.findall(body)]
+            ref = next((c for c in reversed(cells) if c), "")
+            for cell in cells:
+                if cell and (cell in self._known_refs()):
+                    ref = cell
+            base = ref[:-1] if ref.endswith("R") and ref[:-1] in self._known_refs() else ref
+            rows.setdefault(base, []).append(state)
+        shown: dict[str, str] = {}
+        for ref, states in rows.items():
+            if "cancelled" in states:
+                shown[ref] = "cancelled"
+            elif "corrected" in states:
+                shown[ref] = "corrected"
+            else:
+                shown[ref] = states[-1]
+        return shown
+
+    def _known_refs(self) -> set[str]:
+        refs = set(self.trades)
+        refs |= {ref for ref in self.sim.data.get("uat_refs", ())}
+        return refs
+
+    def download(self, tester: Tester) -> Answer:
+        creds = self._creds(tester.username)
+        browser = self._browser(tester.username)
+        token = base64.b64encode(f"{creds.username}:{creds.password}".encode()).decode()
+        headers = {"Authorization": f"Basic {token}"}
+        listing = self._page(
+            "API file list", self._run(browser.request("GET", API, "/api/files", headers=headers))
+        )
+        if listing.status != 200:
+            return Answer("refused", listing.text[:200])
+        files = listing.json().get("files", [])
+        if not files:
+            return Answer("no_files", "the API lists no file")
+        name = files[-1]["name"]
+        page = self._page(
+            f"API download {name}",
+            self._run(browser.request("GET", API, f"/api/files/{name}", headers=headers)),
+        )
+        if page.status == 200 and page.text:
+            return Answer("downloaded", f"{name}: {len(page.text.splitlines())} lines")
+        return Answer("refused", page.text[:200])
+
+
+def uat_day(script: UatScript) -> str:
+    """The UAT key the web front uses: the Saturday's date."""
+    return et_wall(script.window_start_ns).date().isoformat()

@@ -1,0 +1,5 @@
+"""Binds the clock features (features/time)."""
+
+from pytest_bdd import scenarios
+
+scenarios("time")
