@@ -1,0 +1,450 @@
+"""The FIX component: a listener per configured port, the facility dialects, routing, drop copy.
+
+:class:`FixComponent` is a :class:`~simulator.runtime.Component`. ``start(context)`` builds one
+:class:`~simulator.fix.session.FixSession` per firm per configured port (sequence numbers in the
+SQLite message store under the data directory, so a restart resumes them), binds each port (port
+0 allowed) and returns the endpoints ``facsim serve`` prints. It publishes itself as
+``context.services["fix"]`` for the control API (``snapshot()``, ``disconnect(session_id)``) and
+its ``reset`` in ``context.services["reset_hooks"]`` (every session back to sequence number 1).
+
+Routing. An in-sequence application message goes to the session's
+:class:`~simulator.fix.application.Application` (the facility dialect from
+:func:`simulator.fix.dialects.application_for`, when that package is present). Each
+:class:`~simulator.fix.application.Outbound` it returns is sent on the same session, or, with
+``to_firm`` (a TRACE contra-party allege), to every logged-on session of that firm -- matched by
+firm name or MPID -- at the same facility and region. Every acknowledgement and reject marked
+``copy_to_drop`` is copied to the receiving firm's drop-copy sessions at that facility with
+CopyMsgIndicator 797=Y (TRACE FIX specification, facilities.md 3.1 "Drop copy"); a drop copy is
+stored even while its consumer is away and recovered by ResendRequest at its next Logon.
+
+Durability (issue 3, "an acknowledged report is durable"): for a batch of input the session first
+counts the messages and the store commits those numbers; the dialect journals each report (one
+journal ``batch()`` per read, committed before this method returns); the session stores each
+acknowledgement; only then does the transport write them (``data_to_send`` flushes the store).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from simulator.clock import SECOND, Clock, OffsetClock
+from simulator.config import FirmConfig, PortConfig, ServeConfig
+from simulator.domain.facility import FacilityId, Region
+from simulator.fix.application import Application, Outbound, SessionInfo
+from simulator.fix.dictionary import DataDictionary, for_session
+from simulator.fix.errors import BusinessRejectError, BusinessRejectReason, SessionRejectError
+from simulator.fix.session import (
+    ApplicationMessage,
+    DailyReset,
+    Disconnected,
+    FixSession,
+    LoggedOn,
+    Role,
+    SessionConfig,
+    SessionDirectory,
+    SessionEvent,
+)
+from simulator.fix.store import STORE_FILENAME, MemoryStore, MessageStore, SqliteStoreFactory
+from simulator.fix.transport import ConnectionHandler, FixListener
+from simulator.runtime import Endpoint, SimulatorContext
+
+log = logging.getLogger("simulator.fix")
+
+ApplicationFactory = Callable[[SessionInfo, SimulatorContext], Application | None]
+SERVICE_KEY = "fix"
+
+
+def _dialects() -> Any:
+    try:
+        return importlib.import_module("simulator.fix.dialects")
+    except ImportError:
+        return None
+
+
+def dialect_application(info: SessionInfo, context: SimulatorContext) -> Application | None:
+    """The facility dialect for ``info``, or ``None`` when the dialects are not installed."""
+    dialects = _dialects()
+    if dialects is None:
+        return None
+    app: Application = dialects.application_for(info, context)
+    return app
+
+
+class FixComponent:
+    """Serves every configured FIX port of a :class:`~simulator.config.ServeConfig`."""
+
+    name = "fix"
+
+    def __init__(
+        self,
+        config: ServeConfig,
+        *,
+        application_factory: ApplicationFactory | None = dialect_application,
+        port_offset: int = 0,
+        auto_ports: bool = False,
+        store_path: Path | str | None = None,
+        memory_store: bool = False,
+    ) -> None:
+        self.config = config
+        self.application_factory = application_factory
+        self.port_offset = port_offset
+        self.auto_ports = auto_ports
+        self.store_path = store_path
+        self.memory_store = memory_store
+        self.sessions: dict[str, FixSession] = {}
+        self.listeners: dict[str, FixListener] = {}
+        self._apps: dict[str, Application | None] = {}
+        self._live: dict[str, ConnectionHandler] = {}
+        self._firm_of: dict[str, str] = {}  # firm name or MPID -> firm name
+        self._trading: dict[tuple[str, FacilityId, Region], list[FixSession]] = {}
+        self._drops: dict[tuple[str, FacilityId, Region], list[FixSession]] = {}
+        self._stores: SqliteStoreFactory | None = None
+        self._context: SimulatorContext | None = None
+        self._touched: set[str] = set()
+
+    # -- lifecycle --
+
+    async def start(self, context: SimulatorContext) -> list[Endpoint]:
+        self._context = context
+        clock = context.clock
+        if not self.memory_store:
+            path = Path(self.store_path) if self.store_path else Path(context.data_dir)
+            self._stores = SqliteStoreFactory(path if path.suffix else path / STORE_FILENAME)
+        for name, firm in self.config.firms.items():
+            self._firm_of[name] = name
+            for mpid in firm.mpids:
+                self._firm_of[mpid] = name
+        dictionaries: dict[tuple[str, str], DataDictionary] = {}
+        endpoints: list[Endpoint] = []
+        try:
+            for port in self.config.ports:
+                sessions = [
+                    self._session(port, self.config.firms[login.firm], login, clock, dictionaries)
+                    for login in port.logins
+                ]
+                directory = SessionDirectory(
+                    sessions,
+                    unknown_comp_ids=port.unknown_comp_ids,
+                    facility_comp_id=port.facility_comp_id,
+                    begin_string=port.begin_string,
+                )
+                listener = FixListener(
+                    port.name,
+                    directory,
+                    clock,
+                    host=port.host,
+                    port=0 if self.auto_ports or not port.port else port.port + self.port_offset,
+                    on_events=self._on_events,
+                    max_message_size=port.max_message_size,
+                    logon_timeout_ns=port.logon_timeout * SECOND,
+                )
+                bound = await listener.start()
+                self.listeners[port.name] = listener
+                endpoints.append(self._endpoint(port, bound))
+        except BaseException:
+            await self.stop()
+            raise
+        context.services[SERVICE_KEY] = self
+        context.services.setdefault("reset_hooks", []).append(("fix", self.reset))
+        return endpoints
+
+    def _session(
+        self,
+        port: PortConfig,
+        firm: FirmConfig,
+        login: Any,
+        clock: Clock,
+        dictionaries: dict[tuple[str, str], DataDictionary],
+    ) -> FixSession:
+        session_id = f"{port.name}:{login.comp_id}" + (f":{login.sub_id}" if login.sub_id else "")
+        info = SessionInfo(
+            session_id=session_id,
+            facility=port.facility,
+            begin_string=port.begin_string,
+            facility_comp_id=port.facility_comp_id,
+            firm_comp_id=login.comp_id,
+            firm=firm.name,
+            port_type=port.port_type,
+            region=port.region,
+            facility_sub_id=port.facility_sub_id,
+            firm_sub_id=login.sub_id,
+            mpids=firm.mpids,
+            uat_registered=firm.uat_registered,
+            drop_copy=port.drop_copy,
+        )
+        assert self._context is not None
+        app = None
+        if not port.drop_copy and self.application_factory is not None:
+            app = self.application_factory(info, self._context)
+        self._apps[session_id] = app
+        dictionary = self._dictionary(port, dictionaries)
+        if port.drop_copy:
+            supported: frozenset[str] | None = frozenset()  # outbound only: 35=j 380=3
+        else:
+            supported = getattr(app, "msg_types", None)
+        store: MessageStore = (
+            self._stores.store(session_id) if self._stores is not None else MemoryStore()
+        )
+        session = FixSession(
+            SessionConfig(
+                info=info,
+                role=Role.ACCEPTOR,
+                heartbeat_min_s=port.heartbeat_min,
+                heartbeat_max_s=port.heartbeat_max,
+                logon_timeout_ns=port.logon_timeout * SECOND,
+                max_latency_ns=self._latency(port, clock),
+                sending_time_precision=self._precision(info),
+                session_day=DailyReset(port.daily_reset) if port.daily_reset else None,
+                dictionary=dictionary,
+                supported_app_types=frozenset(supported) if supported is not None else None,
+                validate_fields=port.validate_fields,
+            ),
+            store,
+        )
+        self.sessions[session_id] = session
+        key = (firm.name, port.facility, port.region)
+        (self._drops if port.drop_copy else self._trading).setdefault(key, []).append(session)
+        return session
+
+    @staticmethod
+    def _latency(port: PortConfig, clock: Clock) -> int | None:
+        if port.max_latency == "off":
+            return None
+        if port.max_latency == "auto":
+            # A firm's engine stamps SendingTime with its own wall clock; against a simulator
+            # running "as of" another date every message would fail the 2-minute check.
+            return None if isinstance(clock, OffsetClock) else 120 * SECOND
+        return int(port.max_latency) * SECOND
+
+    @staticmethod
+    def _precision(info: SessionInfo) -> int | Callable[[int], int]:
+        dialects = _dialects()
+        precision = getattr(dialects, "outbound_precision", None)
+        if precision is None:
+            return 3
+
+        def digits(now_ns: int) -> int:
+            try:
+                return int(precision(info, now_ns))
+            except Exception:  # a profile gap must not stop a heartbeat
+                log.exception("%s: no outbound precision; using milliseconds", info.session_id)
+                return 3
+
+        return digits
+
+    @staticmethod
+    def _dictionary(
+        port: PortConfig, cache: dict[tuple[str, str], DataDictionary]
+    ) -> DataDictionary:
+        path: str | None = port.dictionary
+        if path is None:
+            dialects = _dialects()
+            finder = getattr(dialects, "dictionary_path", None)
+            if finder is not None:
+                with contextlib.suppress(Exception):
+                    path = str(finder(port.facility, port.port_type))
+        key = (port.begin_string, path or "")
+        if key not in cache:
+            cache[key] = for_session(port.begin_string, path)
+        return cache[key]
+
+    def _endpoint(self, port: PortConfig, bound: int) -> Endpoint:
+        facility_ids = f"{port.facility_comp_id}" + (
+            f"/{port.facility_sub_id}" if port.facility_sub_id else ""
+        )
+        firms = ",".join(
+            login.comp_id + (f"/{login.sub_id}" if login.sub_id else "") for login in port.logins
+        )
+        details = {
+            "begin": port.begin_string,
+            "facility": port.facility.value,
+            "port_type": port.port_type.value,
+            "region": port.region.value,
+            "comp_id": facility_ids,
+            "firms": firms,
+        }
+        if port.drop_copy:
+            details["drop_copy"] = "yes"
+        return Endpoint("fix", port.name, "fix", port.host, bound, details)
+
+    async def stop(self) -> None:
+        for listener in list(self.listeners.values()):
+            try:
+                await listener.stop()
+            except Exception:
+                log.exception("%s: error while stopping", listener.name)
+        self.listeners.clear()
+        self._live.clear()
+        if self._stores is not None:
+            try:
+                self._stores.close()
+            finally:
+                self._stores = None
+
+    # -- events and routing --
+
+    def _on_events(self, handler: ConnectionHandler, events: list[SessionEvent]) -> None:
+        context = self._context
+        now = context.clock.now_ns() if context is not None else 0
+        apps = [e for e in events if isinstance(e, ApplicationMessage)]
+        if apps:
+            session = self.sessions[apps[0].session_id]
+            session.store.flush()  # the inbound numbers are durable before anything is journaled
+            with self._journal_batch():
+                for event in events:
+                    self._event(handler, event, now)
+        else:
+            for event in events:
+                self._event(handler, event, now)
+        self._wake_others(handler)
+
+    def _journal_batch(self) -> contextlib.AbstractContextManager[Any]:
+        journal = self._context.journal if self._context is not None else None
+        batch = getattr(journal, "batch", None)
+        return batch() if batch is not None else contextlib.nullcontext()
+
+    def _event(self, handler: ConnectionHandler, event: SessionEvent, now: int) -> None:
+        if isinstance(event, ApplicationMessage):
+            self._dispatch(self.sessions[event.session_id], event, now)
+        elif isinstance(event, LoggedOn):
+            self._live[event.session_id] = handler
+            session = self.sessions[event.session_id]
+            app = self._apps.get(event.session_id)
+            if app is not None:
+                try:
+                    outbound = app.on_logon(session.info, now)
+                except Exception:
+                    log.exception("%s: application failed on logon", event.session_id)
+                    outbound = []
+                for out in outbound:
+                    self._deliver(session, out, now)
+        elif isinstance(event, Disconnected) and self._live.get(event.session_id) is handler:
+            del self._live[event.session_id]
+
+    def _dispatch(self, session: FixSession, event: ApplicationMessage, now: int) -> None:
+        app = self._apps.get(session.session_id)
+        message = event.message
+        if app is None:
+            error = BusinessRejectError(
+                BusinessRejectReason.APPLICATION_NOT_AVAILABLE,
+                text="no trade-reporting application is configured on this port",
+            )
+            self._log_reject(session.reject(message, error, now))
+            return
+        try:
+            outbound = app.on_message(session.info, message, now)
+        except (SessionRejectError, BusinessRejectError) as exc:
+            self._log_reject(session.reject(message, exc, now))
+            return
+        except Exception:  # a dialect bug must not take the session down (principle 6)
+            log.exception("%s: application failed on seq %s", session.session_id, event.seq)
+            error = BusinessRejectError(BusinessRejectReason.APPLICATION_NOT_AVAILABLE)
+            self._log_reject(session.reject(message, error, now))
+            return
+        for out in outbound:
+            self._deliver(session, out, now)
+
+    @staticmethod
+    def _log_reject(events: list[SessionEvent]) -> None:
+        for event in events:
+            log.warning("%s", event)
+
+    def _deliver(self, origin: FixSession, outbound: Outbound, now: int) -> None:
+        info = origin.info
+        if outbound.to_firm is None:
+            targets = [origin]
+        else:
+            firm = self._firm_of.get(outbound.to_firm, outbound.to_firm)
+            candidates = self._trading.get((firm, info.facility, info.region), [])
+            targets = [s for s in candidates if s.is_logged_on]
+            if not targets:
+                log.info(
+                    "%s: no logged-on session of %s for %s",
+                    info.session_id,
+                    outbound.to_firm,
+                    outbound.message.msg_type,
+                )
+        for target in targets:
+            target.send_app(outbound.message, now)
+            self._touched.add(target.session_id)
+            if outbound.copy_to_drop:
+                self._drop_copy(target, outbound, now)
+
+    def _drop_copy(self, target: FixSession, outbound: Outbound, now: int) -> None:
+        info = target.info
+        for drop in self._drops.get((info.firm, info.facility, info.region), []):
+            copy = outbound.message.copy()
+            copy.set(797, "Y")  # CopyMsgIndicator
+            drop.send_app(copy, now)
+            self._touched.add(drop.session_id)
+            self._record_copy(drop, copy, now)
+
+    def _record_copy(self, drop: FixSession, message: Any, now: int) -> None:
+        journal = self._context.journal if self._context is not None else None
+        record = getattr(journal, "record_delivery", None)
+        if record is None:
+            return
+        try:
+            record(
+                recipient=drop.info.firm,
+                msg_type=str(message.msg_type),
+                ns=now,
+                session_id=drop.session_id,
+                copy=True,
+                detail="drop copy (797=Y)",
+            )
+        except Exception:
+            log.exception("%s: could not journal the drop copy", drop.session_id)
+
+    def _wake_others(self, current: ConnectionHandler) -> None:
+        touched, self._touched = self._touched, set()
+        for session_id in touched:
+            handler = self._live.get(session_id)
+            if handler is not None and handler is not current:
+                handler.wake()
+
+    # -- for the control API and tests --
+
+    def session(self, session_id: str) -> FixSession:
+        return self.sessions[session_id]
+
+    def sessions_of(self, firm: str) -> list[FixSession]:
+        name = self._firm_of.get(firm, firm)
+        return [s for s in self.sessions.values() if s.info.firm == name]
+
+    def snapshot(self) -> list[dict[str, object]]:
+        """Every session's state and sequence numbers (control API, ``facsim serve`` logs)."""
+        out = []
+        for session in self.sessions.values():
+            item = session.describe()
+            item["firm"] = session.info.firm
+            item["facility"] = session.info.facility.value
+            item["drop_copy"] = session.info.drop_copy
+            item["connected"] = session.session_id in self._live
+            out.append(item)
+        return out
+
+    def disconnect(self, session_id: str) -> bool:
+        """Drop a session's connection without a Logout (fault rehearsal); ``False`` if none."""
+        handler = self._live.get(session_id)
+        if handler is None:
+            return False
+        handler.close()
+        return True
+
+    def reset(self) -> None:
+        """Close every connection and restart every session's numbers at 1 (between scenarios)."""
+        for handler in list(self._live.values()):
+            handler.close()
+        for session in self.sessions.values():
+            session.store.reset("")
+            session.store.flush()
+
+    def handlers(self) -> Iterator[ConnectionHandler]:
+        for listener in self.listeners.values():
+            yield from listener.handlers
