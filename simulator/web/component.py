@@ -27,7 +27,6 @@ import functools
 import logging
 import ssl
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 
 from aiohttp import web
@@ -47,8 +46,7 @@ log = logging.getLogger("simulator.web")
 
 def default_org_files() -> list[Path]:
     """The packaged sample organisations (identical to ``scenarios/orgs/*.toml``)."""
-    folder = resources.files("simulator.web").joinpath("data", "orgs")
-    return sorted(Path(str(folder)).glob("*.toml"))
+    return sorted((Path(__file__).parent / "data" / "orgs").glob("*.toml"))
 
 
 def _bound_port(runner: web.AppRunner) -> int:
