@@ -7,11 +7,13 @@ Installed with the package (``pip install facsim``), pytest loads it automatical
 * fixtures: ``sim`` (the simulator harness, reset for each scenario), ``facility_clock``,
   ``sim_loop`` (the loop thread, for :func:`~simulator.harness.async_step`), ``facsim_seed`` and
   ``fake`` (seeded fake firms, traders, MPIDs, symbols and CUSIPs), ``firm_adapter`` (the
-  firm-side system the scenarios drive; override it to plug in the firm's own stack);
-* options: ``--sim-url URL`` (or ``FACSIM_URL``) to run against a running ``facsim serve``
-  instead of an in-process simulator; ``--sim-start`` (where a scenario's clock starts);
-  ``--facsim-seed`` (or ``FACSIM_SEED``); ``--facsim-trace DIR`` (a JSON trace per scenario for
-  ``facsim report``); ``--firm-adapter module:factory``;
+  firm-side system the scenarios drive; override it to plug in the firm's own stack),
+  ``browser_tester`` (a Chromium window driven by Playwright, for ``@browser`` scenarios);
+* options: ``--sim-url URL`` (or ``FACSIM_URL``) to run against a running
+  ``facsim serve --clock manual`` instead of an in-process simulator (the same assembly,
+  :func:`simulator.cli.serve.build_simulator`, on port 0); ``--sim-start`` (where a
+  scenario's clock starts); ``--facsim-seed`` (or ``FACSIM_SEED``); ``--facsim-trace DIR``
+  (a JSON trace per scenario for ``facsim report``); ``--firm-adapter module:factory``;
 * the ``in_process`` marker (a scenario that cannot run remotely is skipped there, with the
   reason), and the guard that fails an ``async def`` step instead of letting it pass silently.
 """
@@ -40,6 +42,8 @@ pytest_plugins = [
     "steps.web",
     "steps.uat",
     "steps.entitlement",
+    "steps.journal",
+    "steps.browser",
 ]
 
 DEFAULT_SEED = 20210320

@@ -1,7 +1,8 @@
 """The facsim step library: a Gherkin vocabulary that reads like the facilities' own scripts.
 
 One module per domain (:mod:`steps.time`, :mod:`steps.timeliness`, :mod:`steps.supervision`,
-:mod:`steps.fix`, :mod:`steps.web`, :mod:`steps.uat`, :mod:`steps.entitlement`). Steps are
+:mod:`steps.fix`, :mod:`steps.web`, :mod:`steps.uat`, :mod:`steps.entitlement`,
+:mod:`steps.journal`, :mod:`steps.browser`). Steps are
 synchronous and thin: each parses its words and calls the harness
 (:mod:`simulator.harness`), which runs the simulator on its own loop thread. The ``facsim`` pytest
 plugin loads every module, so a firm's repository gets the whole vocabulary after

@@ -17,6 +17,7 @@ from typing import Any
 from pytest_bdd import given, parsers, then, when
 
 from simulator.harness.controller import SimHarness
+from simulator.harness.timetext import describe
 from steps._types import TYPES
 
 DEFAULT_PASSWORD = "Rehearse2021"
@@ -330,3 +331,216 @@ def is_asked(sim: SimHarness, username: str, question: str) -> None:
     asked = _directory(sim).question_for(username)
     assert asked is not None, f"{username} is asked no question (the account may be locked)"
     assert asked[1] == question, f"{username} is asked {asked[1]!r}"
+
+
+# -- the organisation's officers, account lifecycle, dormancy -------------------------------------
+
+
+@given(
+    parsers.cfparse("its Chief Compliance Officer is {email:User}", extra_types=TYPES),
+)
+def chief_compliance_officer(sim: SimHarness, email: str) -> None:
+    """Record the organisation's Chief Compliance Officer, who receives the certification
+    reminder and past-due emails with the SAA (FAQ Q50).
+
+    Example: Given its Chief Compliance Officer is cco@acme.example
+    """
+    _directory(sim).organisation(_org(sim)).cco_email = email
+
+
+@when(parsers.cfparse("{username:User} logs in with the right password", extra_types=TYPES))
+def logs_in(sim: SimHarness, username: str) -> None:
+    """Log in with the right password; a completed login counts as use of the account (the
+    dormancy clock restarts, FAQ Q40).
+
+    Example: When dana@acme.example logs in with the right password
+    """
+    directory = _directory(sim)
+    outcome = directory.verify_password(username, DEFAULT_PASSWORD, sim.now_ns())
+    sim.data["last_verdict"] = outcome.verdict
+    assert outcome.verdict.allowed, outcome.verdict.message
+    directory.record_login(username, sim.now_ns())
+    sim.record("action", username, "logged in")
+
+
+@when(
+    parsers.re(r"(?P<actor>\S+@\S+) (?P<action>deletes|disables) the account (?P<username>\S+@\S+)")
+)
+def delete_account(sim: SimHarness, actor: str, action: str, username: str) -> None:
+    """An administrator deletes (or disables) an account no longer needed -- within one day,
+    or 30 minutes after a security incident, says FAQ Q2/Q101; the SAA's own account is
+    replaced, never deleted (Q24).
+
+    Example: When saa@acme.example deletes the account dana@acme.example
+    """
+    from simulator.entitlement.model import AccountStatus
+
+    status = AccountStatus.DELETED if action == "deletes" else AccountStatus.DISABLED
+    _attempt(sim, lambda: _directory(sim).set_status(actor, username, status, sim.now_ns()))
+
+
+@when(
+    parsers.re(
+        r"(?P<actor>\S+@\S+) tries to create the user (?P<username>\S+@\S+)",
+    )
+)
+def try_create_user(sim: SimHarness, actor: str, username: str) -> None:
+    """An administrator tries to create a user account (refused, e.g., while the
+    organisation's certification is past due, FAQ Q61).
+
+    Example: When saa@acme.example tries to create the user erin@acme.example
+    """
+    _attempt(
+        sim,
+        lambda: _directory(sim).create_account(
+            actor, username, username.split("@")[0], sim.now_ns()
+        ),
+    )
+
+
+# -- Super Account Administrator replacement ---------------------------------------------------
+
+
+@when(
+    parsers.re(
+        r"FINRA replaces the Super Account Administrator with (?P<username>\S+@\S+), "
+        r"approved by an Authorized Signatory"
+    )
+)
+def replace_saa(sim: SimHarness, username: str) -> None:
+    """The Replace SAA workflow (FAQ Q24-Q26): once an Authorized Signatory approves it, FINRA
+    makes the new person the SAA; the former SAA keeps a user account.
+
+    Example: When FINRA replaces the Super Account Administrator with cco@acme.example, approved by an Authorized Signatory
+    """
+    _attempt(sim, lambda: _directory(sim).replace_saa(_org(sim), username, sim.now_ns()))
+    directory = _directory(sim)
+    if directory.find(username) is not None and directory.account(username).password_hash is None:
+        directory.activate(username, DEFAULT_PASSWORD, sim.now_ns())
+
+
+@then(
+    parsers.cfparse(
+        "the organisation's Super Account Administrator is {username:User}", extra_types=TYPES
+    )
+)
+def saa_is(sim: SimHarness, username: str) -> None:
+    """Check who the organisation's one SAA is.
+
+    Example: Then the organisation's Super Account Administrator is cco@acme.example
+    """
+    org = _directory(sim).organisation(_org(sim))
+    assert org.saa_username == username, f"the SAA is {org.saa_username}"
+
+
+@then(
+    parsers.re(
+        r"(?P<username>\S+@\S+) is now (?P<kind>a user|an account administrator|"
+        r"the Super Account Administrator)"
+    )
+)
+def account_kind(sim: SimHarness, username: str, kind: str) -> None:
+    """Check an account's kind (user, account administrator, SAA).
+
+    Example: Then saa@acme.example is now a user
+    """
+    wanted = {"a user": "user", "an account administrator": "aa"}.get(kind, "saa")
+    actual = _directory(sim).account(username).kind.value
+    assert actual == wanted, f"{username} is {actual}"
+
+
+# -- roles assigned by account administrators (Q88, Q90) -----------------------------------------
+
+
+_ASSIGN_ROLES = "{actor:User} grants {username:User} the Assign Roles privilege"
+
+
+@given(parsers.cfparse(_ASSIGN_ROLES, extra_types=TYPES))
+@when(parsers.cfparse(_ASSIGN_ROLES, extra_types=TYPES))
+def grant_assign_roles(sim: SimHarness, actor: str, username: str) -> None:
+    """The SAA grants an Account Administrator the Assign Roles privilege (FAQ Q88), keeping
+    the privileges it already administers.
+
+    Example: Given saa@acme.example grants aa@acme.example the Assign Roles privilege
+    """
+    from simulator.entitlement.model import Privilege
+
+    directory = _directory(sim)
+    current = set(directory.account(username).admin_privileges)
+    directory.entitle(
+        actor,
+        username,
+        sim.now_ns(),
+        admin_privileges=sorted(current | {Privilege.ASSIGN_ROLES.value}),
+    )
+
+
+# -- annual certification (Q42-Q63) -------------------------------------------------------------
+
+
+@given(
+    parsers.re(
+        r"FINRA opens the organisation's certification period from "
+        r"(?P<start>\d{4}-\d{2}-\d{2}) to (?P<due>\d{4}-\d{2}-\d{2})"
+    )
+)
+def open_certification(sim: SimHarness, start: str, due: str) -> None:
+    """Open the annual User Accounts Certification period (about 60 days, FAQ Q47); the
+    dates are New York dates.
+
+    Example: Given FINRA opens the organisation's certification period from 2021-09-01 to 2021-10-29
+    """
+    import datetime as dt
+
+    from simulator.entitlement.model import CertificationPeriod
+
+    period = CertificationPeriod(start=dt.date.fromisoformat(start), due=dt.date.fromisoformat(due))
+    _directory(sim).open_certification(_org(sim), period, sim.now_ns())
+
+
+@then(
+    parsers.re(
+        r"the organisation's certification is "
+        r"(?P<phase>upcoming|open|reminder|past-due|completed|not required)"
+    )
+)
+def certification_phase(sim: SimHarness, phase: str) -> None:
+    """Check where the organisation stands in its certification period at the clock's instant:
+    ``upcoming``, ``open``, ``reminder`` (10 business days or less before the due date),
+    ``past-due``, ``completed``, or ``not required`` (only the SAA's account, Q45).
+
+    Example: Then the organisation's certification is past-due
+    """
+    actual = _directory(sim).certification_phase(_org(sim), sim.now_ns()).value
+    wanted = "none" if phase == "not required" else phase
+    assert actual == wanted, f"the certification is {actual} at {describe(sim.now_ns())}"
+
+
+@then(
+    parsers.re(
+        r"FINRA emails the certification (?P<kind>initial|reminder|past-due) notice to "
+        r"(?P<recipients>\S+@\S+(?: and \S+@\S+)*)"
+    )
+)
+def certification_email(sim: SimHarness, kind: str, recipients: str) -> None:
+    """Check the certification emails due by now (FAQ Q50, Q53): the initial notice to the
+    SAA; the reminder (10 business days before the due date) and the past-due notice to the
+    SAA and the Chief Compliance Officer. Each is sent once.
+
+    Example: Then FINRA emails the certification reminder notice to saa@acme.example and cco@acme.example
+    """
+    sent: list[tuple[str, list[str]]] = sim.data.setdefault("certification_emails", [])
+    for _, notice, to in _directory(sim).certification_notices(sim.now_ns()):
+        sent.append((notice, sorted(to)))
+        sim.record("page", "outbox", f"certification {notice} notice to {', '.join(to)}")
+    wanted = (kind, sorted(recipients.split(" and ")))
+    assert wanted in sent, f"certification emails so far: {sent or 'none'}"
+
+
+@when(parsers.cfparse("{actor:User} certifies the organisation's accounts", extra_types=TYPES))
+def certify(sim: SimHarness, actor: str) -> None:
+    """The SAA completes the certification (FAQ Q48); past-due restrictions lift (Q61).
+
+    Example: When saa@acme.example certifies the organisation's accounts
+    """
+    _attempt(sim, lambda: _directory(sim).certify(actor, sim.now_ns()))

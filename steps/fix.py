@@ -96,6 +96,7 @@ def _send(sim: SimHarness, trade: Any, digits: int | None = None) -> None:
         message = trade_message(trade, trace=client.trace_product, digits=digits)
         sim.data["ack"] = client.exchange(message, trade.client_ref)
     sim.data["last_trade"] = trade
+    sim.data["last_ref"] = trade.client_ref
 
 
 @given(parsers.cfparse("{firm:Word} is logged on to {port:Facility}", extra_types=TYPES))
@@ -179,6 +180,7 @@ def fix_correct(sim: SimHarness, price: Decimal) -> None:
     sim.data["last_trade"] = dataclasses.replace(
         trade, client_ref=f"{trade.client_ref}R", price=price
     )
+    sim.data["last_ref"] = f"{trade.client_ref}R"
 
 
 @then(
@@ -218,6 +220,16 @@ def ack_no_modifier(sim: SimHarness) -> None:
     assert ack.facility_code is None, f"the acknowledgement carries {ack.facility_code}"
 
 
+_TIMESTAMP_TAG = {"SendingTime": "52", "TransactTime": "60", "TransBkdTime": "483"}
+
+
+def _check_digits(message: Any, name: str, digits: int) -> None:
+    value = message.timestamps.get(_TIMESTAMP_TAG[name])
+    assert value is not None, f"the message has no {name}: {message.raw}"
+    found = len(value.partition(".")[2])
+    assert found == digits, f"{name} is {value!r}: {found} fractional digits"
+
+
 @then(
     parsers.re(
         r"the acknowledgement's (?P<name>SendingTime|TransactTime|TransBkdTime) has "
@@ -227,15 +239,11 @@ def ack_no_modifier(sim: SimHarness) -> None:
 )
 def ack_digits(sim: SimHarness, name: str, digits: int) -> None:
     """Count the fractional-second digits of a timestamp in the last answer (52 SendingTime,
-    60 TransactTime, 483 TransBkdTime: the facility's receipt time).
+    60 TransactTime echoed, 483 TransBkdTime: the facility's receipt time, system-derived).
 
     Example: Then the acknowledgement's TransBkdTime has 9 fractional digits
     """
-    tag = {"SendingTime": "52", "TransactTime": "60", "TransBkdTime": "483"}[name]
-    value = _ack(sim).timestamps.get(tag)
-    assert value is not None, f"the answer has no {name}: {_ack(sim).raw}"
-    found = len(value.partition(".")[2])
-    assert found == digits, f"{name} is {value!r}: {found} fractional digits"
+    _check_digits(_ack(sim), name, digits)
 
 
 @then(parsers.cfparse('the reject says "{text}"'))
@@ -247,6 +255,17 @@ def reject_says(sim: SimHarness, text: str) -> None:
     ack = _ack(sim)
     assert not ack.accepted, f"the report was accepted: {ack.raw}"
     assert text.lower() in (ack.text or "").lower(), f"the reject says {ack.text!r}"
+
+
+@then(parsers.cfparse("the reject code is {code:Word}", extra_types=TYPES))
+def reject_code(sim: SimHarness, code: str) -> None:
+    """Check the facility's reject reason code (751, e.g. TRACE ``018`` INVALID TIME).
+
+    Example: Then the reject code is 018
+    """
+    ack = _ack(sim)
+    assert not ack.accepted, f"the report was accepted: {ack.raw}"
+    assert ack.details.get("reason") == code, f"the reject code is {ack.details.get('reason')!r}"
 
 
 @when("the firm's connection drops without a Logout")
@@ -316,3 +335,80 @@ def duplicate_logon(sim: SimHarness, firm: str, port: str) -> None:
         sim.record("fix-in", port, f"second logon refused: {exc}")
         return
     raise AssertionError(f"a second {firm} session on {port} was accepted")
+
+
+@then(
+    parsers.re(
+        r"the acknowledgement's TransactTime is the execution time to the "
+        r"(?P<unit>second|millisecond|microsecond|nanosecond)"
+    )
+)
+def ack_transact_time(sim: SimHarness, unit: str) -> None:
+    """Check that the acknowledgement echoes the trade's execution time, cut to a unit (the
+    facility writes what it keeps: nanoseconds where the port carries them).
+
+    Example: Then the acknowledgement's TransactTime is the execution time to the nanosecond
+    """
+    from simulator.timestamps import format_fix_timestamp
+
+    digits = {"second": 0, "millisecond": 3, "microsecond": 6, "nanosecond": 9}[unit]
+    trade = sim.data.get("last_trade")
+    assert trade is not None, "the firm has reported nothing"
+    expected = format_fix_timestamp(trade.executed_ns, digits)
+    actual = _ack(sim).timestamps.get("60")
+    assert actual == expected, f"TransactTime is {actual!r}, not {expected!r}"
+
+
+# -- drop copy --------------------------------------------------------------------------------
+
+
+@given(
+    parsers.cfparse("the drop copy {firm:Word} is logged on to {port:Facility}", extra_types=TYPES)
+)
+def drop_copy_logged_on(sim: SimHarness, firm: str, port: str) -> None:
+    """Log a drop-copy session on (``ACMEDC`` on ``nasdaq-trf-carteret-dropcopy`` in the default
+    configuration): it receives a copy, with CopyMsgIndicator 797=Y, of every acknowledgement
+    and reject its firm gets at that facility.
+
+    Example: Given the drop copy ACMEDC is logged on to nasdaq-trf-carteret-dropcopy
+    """
+    sim.data["drop_copy"] = sim.fix_client(port, firm)
+
+
+def _copy(sim: SimHarness) -> Any:
+    copy = sim.data.get("copy")
+    assert copy is not None, 'no drop copy read yet: "Then the drop copy receives ..."'
+    return copy
+
+
+@then("the drop copy receives a copy of the answer")
+def drop_copy_receives(sim: SimHarness) -> None:
+    """Read the drop-copy session's next message and check it copies the firm's last answer:
+    same message type, client reference and control number, marked 797=Y.
+
+    Example: Then the drop copy receives a copy of the answer
+    """
+    listener = sim.data.get("drop_copy")
+    assert listener is not None, 'no drop copy: "Given the drop copy <firm> is logged on to ..."'
+    copy = listener.next_message("drop copy")
+    sim.data["copy"] = copy
+    ack = _ack(sim)
+    assert copy.details.get("copy") == "Y", f"797 is {copy.details.get('copy')!r}: {copy.raw}"
+    same = (copy.details["msg_type"], copy.client_ref, copy.control_number)
+    wanted = (ack.details["msg_type"], ack.client_ref, ack.control_number)
+    assert same == wanted, f"the drop copy is {copy.raw}, the answer was {ack.raw}"
+
+
+@then(
+    parsers.re(
+        r"the drop copy's (?P<name>SendingTime|TransactTime|TransBkdTime) has "
+        r"(?P<digits>\d) fractional digits"
+    ),
+    converters={"digits": int},
+)
+def copy_digits(sim: SimHarness, name: str, digits: int) -> None:
+    """Count the fractional-second digits of a timestamp in the last drop copy.
+
+    Example: Then the drop copy's TransactTime has 9 fractional digits
+    """
+    _check_digits(_copy(sim), name, digits)

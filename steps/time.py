@@ -32,11 +32,14 @@ from steps._types import TYPES
 
 @given(parsers.cfparse("the facility clock reads {instant:Instant}", extra_types=TYPES))
 def clock_reads(sim: SimHarness, instant: int) -> None:
-    """Set the facility's clock to an instant (New York time unless a zone is given).
+    """Set the facility's clock to an instant (New York time unless a zone is given). As a
+    scenario's first step it starts the simulator afresh at that instant, as
+    ``facsim serve --at`` would: the sample organisations are loaded then, and only the emails
+    due by then are sent.
 
     Example: Given the facility clock reads 2021-11-15 09:30:00.000000000 ET
     """
-    sim.set_clock(instant)
+    sim.start_clock(instant)
 
 
 @when(parsers.re(rf"(?P<duration>{DURATION_PATTERN}) pass(?:es)?"))

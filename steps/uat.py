@@ -34,10 +34,7 @@ def registration_state(sim: SimHarness, day: str, state: str) -> None:
 
     Example: Then registration for the 2021-03-20 UAT is open
     """
-    from simulator.timeline import Timeline
-
-    timeline = sim._timeline() or Timeline.default()
-    window = timeline.uat(day)
+    window = sim.timeline().uat(day)
     is_open = window.registration_open(sim.now_ns())
     assert is_open is (state == "open"), (
         f"registration closes {describe(window.registration_deadline_ns or window.start_ns)}; "

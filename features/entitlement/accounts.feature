@@ -70,7 +70,7 @@ Feature: FINRA entitlement: the one SAA, lockout, security questions, roles, reg
     When saa@acme.example unlocks dana@acme.example
     Then dana@acme.example can log in with the right password
 
-  Scenario: A role still assigned cannot be deleted; unassigned, it can
+  Scenario: A role still assigned cannot be deleted, and once unassigned it can
     Given saa@acme.example creates the user dana@acme.example entitled to TRAQS in production
     When saa@acme.example creates the role "Trade reporters" with report and view
     Then the role "Trade reporters" is active

@@ -32,3 +32,22 @@ Feature: FIX session edge cases engineers reproduce
     Then a second connection as ACMEFIX to trace-ca is refused
     When the firm reports a trade executed 1 minute ago
     Then the facility accepts the report
+
+  @in_process
+  Scenario: After the simulator crashes and restarts on its data directory, the session resumes
+    # A restart of `facsim serve` on the same --data-dir: the journal and every session's
+    # sequence numbers come back from disk, so the firm logs on again without a reset and
+    # nothing it was acknowledged for is lost (issue 3: an acknowledged report is durable).
+    Given the facility clock reads 2021-11-15 10:00 ET
+    And ACMEFIX is logged on to nasdaq-trf-carteret
+    When the firm reports a trade executed 1 second ago
+    Then the facility accepts the report
+    And the firm's next outgoing sequence number is 3
+    When the simulator restarts on the same data directory
+    And 30 seconds pass
+    And the firm logs on again
+    Then the firm's next outgoing sequence number is 4
+    And the journal holds the report
+    When the firm reports a trade executed 1 second ago
+    Then the facility accepts the report
+    And the firm's next outgoing sequence number is 5

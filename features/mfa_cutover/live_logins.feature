@@ -34,3 +34,25 @@ Feature: Logging in to TRAQS through the web front, before and after the cutover
     And tom.trader@acme.example logs in to beta.finratraqs.org with MFA
     And tom.trader@acme.example reports the same trade executed at 09:59 ET today through beta.finratraqs.org
     Then the journal flags a likely duplicate sent by web-certificate and web-mfa
+
+  Scenario: The same trade sent over FIX and through TRAQS is flagged as well
+    Given the facility clock reads 2021-03-22 10:00 ET
+    And ACMEFIX is logged on to trace-ca
+    When tom.trader@acme.example logs in to beta.finratraqs.org with MFA
+    And tom.trader@acme.example reports a trade executed at 09:59 ET today through beta.finratraqs.org
+    And the firm reports the same trade over FIX
+    Then the facility accepts the report
+    And the journal flags the same trade sent by fix and web-mfa as a likely duplicate
+
+  Scenario: The reference-data API keeps certificates until 2024-09-30, then takes MFA tokens
+    # Seed 001 expected API MFA "until the fourth quarter in 2021"; FINRA's later notices moved
+    # it to production on 2024-09-30, which the simulator follows.
+    Given the facility clock reads 2024-09-27 10:00 ET
+    When tom.trader@acme.example downloads a reference-data file from download.finratraqs.org with a certificate, login and password
+    Then the download succeeds
+    When the clock moves to 2024-09-30 10:00 ET
+    And tom.trader@acme.example downloads a reference-data file from download.finratraqs.org with a certificate, login and password
+    Then the download is refused
+    And the API says "multi-factor authentication"
+    When tom.trader@acme.example downloads a reference-data file from download.finratraqs.org with an API token from TRAQS
+    Then the download succeeds

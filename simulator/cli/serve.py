@@ -2,16 +2,18 @@
 
 ::
 
-    facsim serve [--config FILE] [--at ISO8601] [--speed X] [--data-dir DIR] [--seed N]
-                 [--port-offset N | --ports auto] [--check] [--log-level LEVEL]
+    facsim serve [--config FILE] [--at ISO8601] [--speed X | --clock manual] [--data-dir DIR]
+                 [--seed N] [--port-offset N | --ports auto] [--check] [--log-level LEVEL]
 
 With no ``--config`` the embedded default (``simulator/default_config.toml``) is served: every
 facility on fixed loopback ports, three sample firms, one drop-copy session. ``--at`` starts an
 offset clock ("it is 2021-03-20 09:00 ET and running", ``--speed`` times real time); without it
-the system clock is used. The journal and the FIX message store live under ``--data-dir``
-(default ``./facsim-data``), so a restart on the same directory resumes every session's sequence
-numbers. The endpoints are printed one per line; SIGINT or SIGTERM stops every listener, then
-closes the journal (flushed) and exits 0.
+the system clock is used. ``--clock manual`` (or ``--speed 0``) freezes the clock at ``--at``
+(or at the start): only the control API moves it, so a remote BDD run crosses a 10-second
+boundary to the nanosecond exactly as an in-process one does. The journal and the FIX message
+store live under ``--data-dir`` (default ``./facsim-data``), so a restart on the same directory
+resumes every session's sequence numbers. The endpoints are printed one per line; SIGINT or
+SIGTERM stops every listener, then closes the journal (flushed) and exits 0.
 
 :func:`build_simulator` is the assembly this command runs; the BDD harness uses the same one with
 a manual clock and ``auto_ports=True``.
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import importlib
 import inspect
 import logging
@@ -58,7 +61,16 @@ def register(subparsers: Any) -> None:
         "--at", metavar="ISO8601", help="start the clock at this instant (naive = New York)"
     )
     parser.add_argument(
-        "--speed", metavar="X", help="clock speed, a multiple of real time (default 1)"
+        "--speed",
+        metavar="X",
+        help="clock speed, a multiple of real time (default 1; 0 is the same as --clock manual)",
+    )
+    parser.add_argument(
+        "--clock",
+        choices=("running", "manual"),
+        default="running",
+        help="manual: a frozen clock (at --at, or the start) that only the control API moves; "
+        "what remote BDD runs use (default running)",
     )
     parser.add_argument(
         "--data-dir",
@@ -97,24 +109,44 @@ def register(subparsers: Any) -> None:
 # -- options --
 
 
-def build_clock(at: str | None, speed: str | None) -> Clock:
-    """``--at``/``--speed`` -> an offset clock; neither -> the system clock."""
+def build_clock(at: str | None, speed: str | None, mode: str = "running") -> Clock:
+    """``--at``/``--speed`` -> an offset clock; neither -> the system clock.
+
+    ``mode="manual"`` or a speed of 0 -> a :class:`~simulator.clock.ManualClock` at ``--at`` (or
+    the system's current instant): frozen, moved only through the control API, so boundaries
+    such as "10 seconds and 1 nanosecond" hold exactly against a served simulator.
+    """
+    if mode not in ("running", "manual"):
+        raise UserInputError(f"{mode!r} is not running or manual", source="--clock")
     factor: float | None = None
     if speed is not None:
         try:
             factor = float(speed)
         except ValueError:
             raise UserInputError(f"{speed!r} is not a number", source="--speed") from None
-        if not 0 < factor <= 1_000_000:
-            raise UserInputError(f"{speed} must be above 0 (and at most 1000000)", source="--speed")
-    if at is None:
+        if not 0 <= factor <= 1_000_000:  # also refuses nan and inf
+            raise UserInputError(
+                f"{speed} must be above 0 (at most 1000000), or 0 for a manual clock",
+                source="--speed",
+            )
+    manual = mode == "manual" or factor == 0
+    if manual and factor not in (None, 0):
+        raise UserInputError(
+            f"a manual clock does not run; drop --speed {speed} or --clock manual",
+            source="--speed",
+        )
+    start: int | None = None
+    if at is not None:
+        try:
+            start = parse_iso8601(at)
+        except TimestampError as exc:
+            raise UserInputError(str(exc), source="--at") from None
+    if manual:
+        return ManualClock(start if start is not None else SystemClock().now_ns())
+    if start is None:
         if factor is None or factor == 1:
             return SystemClock()
         return OffsetClock(SystemClock().now_ns(), factor)
-    try:
-        start = parse_iso8601(at)
-    except TimestampError as exc:
-        raise UserInputError(str(exc), source="--at") from None
     return OffsetClock(start, factor or 1)
 
 
@@ -380,6 +412,24 @@ async def serve_async(
     return 0
 
 
+def for_firm_engines(config: ServeConfig, clock: Clock) -> ServeConfig:
+    """The config as served to firms' own engines on ``clock``.
+
+    ``max_latency = "auto"`` checks SendingTime against the simulated clock only where the two
+    can agree: the FIX component turns it off on an offset clock (``--at``), and this turns it
+    off on a served manual clock (``--clock manual``) too, whose frozen instant is as far from
+    an engine's wall clock. (The BDD harness builds its in-process simulator without this: its
+    firm side stamps the very manual clock the facility reads, so the check stays on there.)
+    """
+    if not isinstance(clock, ManualClock):
+        return config
+    ports = tuple(
+        dataclasses.replace(port, max_latency="off") if port.max_latency == "auto" else port
+        for port in config.ports
+    )
+    return dataclasses.replace(config, ports=ports)
+
+
 def check(config: ServeConfig, out: TextIO, port_offset: int, auto_ports: bool) -> int:
     print(f"config {config.source}: {len(config.ports)} ports, {len(config.firms)} firms", file=out)
     for port in config.ports:
@@ -406,13 +456,13 @@ def run(args: argparse.Namespace) -> int:
                 )
     if args.check:
         return check(config, sys.stdout, offset, auto)
-    clock = build_clock(args.at, args.speed)
+    clock = build_clock(args.at, args.speed, args.clock)
     seed = _int_option(args.seed, "--seed", 0, 2**63 - 1)
     data_dir = _data_dir(args.data_dir)
     with logging_to_stderr(clock, args.log_level):
         return asyncio.run(
             serve_async(
-                config,
+                for_firm_engines(config, clock),
                 clock=clock,
                 data_dir=data_dir,
                 seed=seed,

@@ -25,6 +25,8 @@ STEP_MODULES = (
     "steps.web",
     "steps.uat",
     "steps.entitlement",
+    "steps.journal",
+    "steps.browser",
 )
 DEFAULT_OUTPUT = Path("docs/steps.md")
 KEYWORDS = ("Given", "When", "Then", "And", "But")

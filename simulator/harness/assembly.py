@@ -1,129 +1,101 @@
-"""Build the in-process simulator from the parts the package provides.
+"""Build the in-process simulator exactly as ``facsim serve`` does, and refuse a partial one.
 
-The harness does not construct FIX acceptors, web sites or journals itself: it asks the package
-for the same parts ``facsim serve`` uses, with three changes for tests -- a manual clock, a
-temporary data directory and port 0 everywhere. Parts that a given installation lacks are simply
-not started, so the harness runs wherever the package runs.
+The harness does not assemble FIX acceptors, web sites or journals itself: it calls
+:func:`simulator.cli.serve.build_simulator` -- the same function ``facsim serve`` runs -- with the
+embedded default configuration and three changes for tests: a manual clock, a data directory of
+the harness's own, and every port bound to 0 (one simulator per pytest-xdist worker never
+collides). So a scenario that passes in-process exercises the assembly a firm connects to.
+
+``facsim serve`` keeps serving the FIX ports when the web front or the control API cannot start
+(it says so on stderr). A test run must not: a scenario that passes against a simulator missing
+a part proves nothing, so :func:`start_simulator` raises :class:`ComponentFailed` naming the part
+and its error, and every scenario of the run fails with that message.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import inspect
 from pathlib import Path
-from typing import Any
 
 from simulator.clock import ManualClock
 from simulator.harness.loop import LoopThread
-from simulator.runtime import Simulator, SimulatorContext
+from simulator.runtime import Simulator
 
-
-def _optional(module: str, attribute: str) -> Any:
-    try:
-        return getattr(importlib.import_module(module), attribute)
-    except (ImportError, AttributeError):
-        return None
-
-
-#: Password hashing cost of the in-process web front: scrypt's minimum useful N, because a test
-#: hashes many passwords and the strength of a hash protects nothing in a throwaway simulator.
+#: Password hashing cost of the in-process web front: scrypt's minimum useful N. A test run
+#: hashes and verifies passwords on every login, and the strength of a hash protects nothing in
+#: a throw-away simulator; ``facsim serve`` keeps the package's default cost.
 TEST_KDF_COST = 2**4
 
-
-class Guarded:
-    """A component whose failure to start is recorded instead of stopping the whole simulator.
-
-    A scenario about timeliness should not fail because the web front cannot start; a scenario
-    that needs the web front fails with the web front's own error (see
-    :meth:`simulator.harness.controller.SimHarness.endpoint`).
-    """
-
-    def __init__(self, component: Any, failures: dict[str, str]) -> None:
-        self.component = component
-        self.name = str(getattr(component, "name", type(component).__name__))
-        self.failures = failures
-        self.started = False
-
-    async def start(self, context: SimulatorContext) -> list[Any]:
-        try:
-            endpoints = await self.component.start(context)
-        except Exception as exc:  # reported to the scenarios that need the component
-            self.failures[self.name] = f"{type(exc).__name__}: {exc}"
-            with contextlib.suppress(Exception):
-                await self.component.stop()
-            return []
-        self.started = True
-        return list(endpoints)
-
-    async def stop(self) -> None:
-        if self.started:
-            self.started = False
-            await self.component.stop()
+#: Real seconds the whole simulator may take to start (binding every port, the test PKI).
+START_TIMEOUT = 60.0
 
 
-def _components(data_dir: Path) -> list[Any]:
-    """FIX acceptors (the embedded default config, every port 0, in-memory message store), the
-    web front (test PKI in the data directory) and the control API, as far as they exist."""
-    components: list[Any] = []
-    load_config = _optional("simulator.config", "load_config")
-    fix_component = _optional("simulator.fix.component", "FixComponent")
-    if load_config is not None and fix_component is not None:
-        components.append(fix_component(load_config(None), auto_ports=True, memory_store=True))
-    web_component = _optional("simulator.web.component", "WebComponent")
-    if web_component is not None:
-        components.append(
-            web_component("127.0.0.1", 0, pki_dir=data_dir / "pki", kdf_cost=TEST_KDF_COST)
-        )
-    control_component = _optional("simulator.web.component", "ControlComponent")
-    if control_component is not None:
-        components.append(control_component("127.0.0.1", 0))
-    return components
+class ComponentFailed(RuntimeError):
+    """A part of the simulator did not start; the message names the part and the error."""
 
 
-def build_in_process(
-    clock: ManualClock, data_dir: Path, seed: int, failures: dict[str, str] | None = None
-) -> Simulator:
-    """A simulator on ``clock`` with every available component bound to port 0; components
-    that fail to start are left out and their errors kept in ``failures``."""
+def build_for_tests(clock: ManualClock, data_dir: Path, seed: int) -> Simulator:
+    """``facsim serve``'s assembly on ``clock``, with every port 0 and ``data_dir`` for the
+    journal, the FIX message store and the test PKI."""
+    from simulator.cli.serve import build_simulator
+    from simulator.config import load_config
+
     data_dir.mkdir(parents=True, exist_ok=True)
-    outbox_cls = _optional("simulator.outbox", "Outbox")
-    open_journal = _optional("simulator.journal.sqlite", "open_journal")
-    timeline_cls = _optional("simulator.timeline", "Timeline")
-    context = SimulatorContext(
-        clock=clock,
-        journal=open_journal(data_dir, seed=seed) if open_journal is not None else None,
-        timeline=timeline_cls.default() if timeline_cls is not None else None,
-        data_dir=data_dir,
-        seed=seed,
-        outbox=outbox_cls() if outbox_cls is not None else None,
+    simulator = build_simulator(
+        load_config(None), clock=clock, data_dir=data_dir, seed=seed, auto_ports=True
     )
-    recorded = failures if failures is not None else {}
-    guarded = [Guarded(component, recorded) for component in _components(data_dir)]
-    return Simulator(context, list(guarded))
+    for component in simulator.components:
+        inner = getattr(component, "inner", component)
+        if hasattr(inner, "kdf_cost"):
+            inner.kdf_cost = TEST_KDF_COST
+    return simulator
 
 
-def publish_endpoints(simulator: Simulator) -> None:
-    """Make the bound endpoints visible to the control API, as ``facsim serve`` does."""
+def failures(simulator: Simulator) -> dict[str, str]:
+    """Each optional part that did not start, with its error (``facsim serve`` left it out)."""
+    found: dict[str, str] = {}
+    for component in simulator.components:
+        error = getattr(component, "error", None)
+        if error:
+            found[str(getattr(component, "label", component.name))] = str(error)
+    return found
+
+
+def start_simulator(simulator: Simulator, loop: LoopThread) -> None:
+    """Start every component on ``loop``; raise :class:`ComponentFailed` unless all started.
+
+    The endpoints are published to the control API (``GET /endpoints``), as ``facsim serve``
+    publishes them."""
+    try:
+        loop.run(simulator.start(), timeout=START_TIMEOUT)
+    except Exception as exc:  # FIX ports (not optional in serve either) or a hang
+        why = f"{type(exc).__name__}: {exc}"
+        raise ComponentFailed(f"the simulator could not start: {why}") from exc
+    broken = failures(simulator)
+    if broken:
+        loop.run(simulator.stop(), timeout=START_TIMEOUT)
+        detail = "; ".join(f"the {part} could not start ({why})" for part, why in broken.items())
+        raise ComponentFailed(
+            f"{detail}. Every scenario needs the whole simulator, so none can run."
+        )
     simulator.context.services["endpoints"] = list(simulator.endpoints)
 
 
-def reset_in_process(simulator: Simulator, loop: LoopThread) -> bool:
-    """Empty the simulator for the next scenario; ``False`` if it must be rebuilt instead."""
+def reset_simulator(simulator: Simulator, loop: LoopThread) -> None:
+    """Empty journal and outbox and run every component's reset hook -- the control API's
+    ``POST /reset`` -- on the simulator's own loop thread."""
     reset = simulator.context.services.get("reset")
-    if reset is not None:
-        if inspect.iscoroutinefunction(reset):
-            loop.run(reset())
-        else:
-            loop.call(reset)
-        return True
-    if simulator.components:
-        return False
-    context = simulator.context
-    for part in (context.journal, context.outbox):
-        if part is not None and hasattr(part, "reset"):
-            part.reset()
-    timeline_cls = _optional("simulator.timeline", "Timeline")
-    if timeline_cls is not None:
-        context.timeline = timeline_cls.default()
-    return True
+    if reset is None:
+        raise ComponentFailed("the simulator publishes no reset (is the control API running?)")
+    if inspect.iscoroutinefunction(reset):
+        loop.run(reset())
+    else:
+        loop.call(reset)
+
+
+def control_url(simulator: Simulator) -> str:
+    """The control API's base URL (``http://127.0.0.1:PORT``)."""
+    for endpoint in simulator.endpoints:
+        if endpoint.component == "control":
+            return f"http://{endpoint.host}:{endpoint.port}"
+    raise ComponentFailed("the simulator serves no control API")

@@ -2,17 +2,20 @@
 
 Two modes run the same features:
 
-* **in-process** (default): a :class:`simulator.runtime.Simulator` with a
-  :class:`~simulator.clock.ManualClock`, a journal in a temporary directory, and every component
-  bound to port 0 (so one simulator per pytest-xdist worker never collides), running on a
+* **in-process** (default): the simulator ``facsim serve`` runs
+  (:func:`simulator.cli.serve.build_simulator`) on a :class:`~simulator.clock.ManualClock`, its
+  journal, FIX message store and test PKI in a temporary directory, every port bound to 0 (so one
+  simulator per pytest-xdist worker never collides), running on a
   :class:`~simulator.harness.loop.LoopThread`. Time moves only when a step moves it.
-* **remote**: a running ``facsim serve`` reached through its control API (``--sim-url`` or the
-  ``FACSIM_URL`` environment variable). Steps set and advance its clock, read its journal and
-  outbox, and talk to its FIX and web endpoints exactly as in-process steps do.
+* **remote**: a running ``facsim serve`` (``--clock manual`` for exact boundaries) reached
+  through its control API (``--sim-url`` or the ``FACSIM_URL`` environment variable).
 
-Both modes expose one interface, :class:`SimHarness`; steps never ask which mode they are in,
-except for the few scenarios marked ``@in_process`` (they reach into the simulator's memory and are
-skipped remotely with a reason).
+In both modes the harness reads the journal, the deliveries, the outbox, the UAT registrations
+and the accounts through the same control API (:class:`~simulator.harness.remote.ControlClient`),
+and talks to the FIX and web endpoints over TCP and TLS, so a scenario sees the same answers
+whichever way it runs. Steps never ask which mode they are in, except for the few scenarios
+marked ``@in_process`` (they hand data to the simulator's memory or restart it, and are skipped
+remotely with a reason).
 """
 
 from __future__ import annotations
@@ -20,13 +23,16 @@ from __future__ import annotations
 import abc
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.clock import ManualClock
 from simulator.harness.loop import LoopThread
 from simulator.harness.timetext import describe, describe_duration
 from simulator.harness.trace import Trace
 from simulator.runtime import Endpoint, Simulator, SimulatorContext
+
+if TYPE_CHECKING:
+    from simulator.harness.remote import ControlClient
 
 #: Where a scenario's clock stands before its first "Given the facility clock reads" step: the
 #: Monday the FINRA/Nasdaq TRF moved to nanoseconds, at the open of normal market hours.
@@ -45,10 +51,9 @@ class SimHarness(abc.ABC):
     def __init__(self, loop: LoopThread, seed: int) -> None:
         self.loop = loop
         self.seed = seed
-        #: component name -> why it could not start (reported by the steps that need it)
-        self.failures: dict[str, str] = {}
         self.trace = Trace(mode=self.mode, seed=seed)
         self.data: dict[str, Any] = {}
+        self._control: ControlClient | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     @abc.abstractmethod
@@ -66,7 +71,8 @@ class SimHarness(abc.ABC):
         return self.trace
 
     def end_scenario(self) -> None:
-        """Close what the scenario opened (FIX connections), so the next one starts clean."""
+        """Close what the scenario opened (FIX connections, browsers), so the next one starts
+        clean."""
         for client in self.data.get("fix_clients", []):
             client.close()
         self.data.pop("fix_clients", None)
@@ -85,6 +91,13 @@ class SimHarness(abc.ABC):
     def reset(self, start_ns: int) -> None:
         """Empty journal and outbox, drop sessions, and put the clock at ``start_ns``."""
 
+    def restart(self) -> None:
+        """Stop the simulator as a crash would and start it again on the same data directory
+        (journal and FIX message store survive). Only an in-process simulator can."""
+        raise HarnessError(
+            f"the {self.mode} simulator cannot be restarted by the harness (@in_process)"
+        )
+
     # -- clock -------------------------------------------------------------------------------
     @abc.abstractmethod
     def now_ns(self) -> int: ...
@@ -102,6 +115,19 @@ class SimHarness(abc.ABC):
         self._set_clock(instant_ns)
         self.record("clock", "harness", f"clock set to {describe(instant_ns)}")
 
+    def start_clock(self, instant_ns: int) -> None:
+        """Put the clock at ``instant_ns``. As the scenario's first step (nothing else done
+        yet, not even a clock move) the simulator is reset *at* that instant -- as
+        ``facsim serve --at`` starts -- so its accounts are created then (not months earlier,
+        which would make them dormant) and only the emails due by then are sent. Any later
+        call simply sets the clock."""
+        untouched = not self.data and all(e.kind == "start" for e in self.trace.events)
+        if not untouched:
+            self.set_clock(instant_ns)
+            return
+        self.reset(instant_ns)
+        self.record("clock", "harness", f"simulator starts at {describe(instant_ns)}")
+
     def advance(self, duration_ns: int) -> int:
         if duration_ns < 0:
             raise HarnessError("the facility clock only moves forward; set it to go back")
@@ -110,7 +136,7 @@ class SimHarness(abc.ABC):
         self.record("clock", "harness", f"{describe_duration(duration_ns)} pass: {describe(now)}")
         return now
 
-    # -- endpoints, journal, outbox ------------------------------------------------------------
+    # -- endpoints and the control API ----------------------------------------------------------
     @abc.abstractmethod
     def endpoints(self) -> list[Endpoint]: ...
 
@@ -119,41 +145,75 @@ class SimHarness(abc.ABC):
             if endpoint.name == name:
                 return endpoint
         known = ", ".join(sorted(e.name for e in self.endpoints())) or "none"
-        broken = "".join(f"; {part} failed to start: {why}" for part, why in self.failures.items())
-        raise HarnessError(f"the simulator has no endpoint {name!r} (it has: {known}){broken}")
+        raise HarnessError(f"the simulator has no endpoint {name!r} (it has: {known})")
 
-    def outbox(self, to: str | None = None) -> list[dict[str, Any]]:
-        """Captured emails and codes (newest last), as the control API's JSON."""
-        raise HarnessError(f"the {self.mode} simulator has no outbox")
+    @property
+    def control(self) -> ControlClient:
+        """The simulator's control API (reset, clock, journal, deliveries, outbox, accounts)."""
+        if self._control is None:
+            raise HarnessError(f"the {self.mode} simulator is not running")
+        return self._control
 
-    def submit_report(self, report: Any, received_ns: int) -> Any:
-        """Deliver a trade report to the facility as received at ``received_ns``."""
-        raise HarnessError(f"the {self.mode} simulator takes reports only over FIX or TRAQS")
+    def outbox(self, to: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+        """Captured emails and codes (oldest first), as the control API's JSON."""
+        answer = self.control.get("/outbox", to=to, kind=kind)
+        return list(answer.get("messages", []))
+
+    def invite(self, username: str) -> dict[str, Any]:
+        """Have the simulator email an MFA invitation now (a new TRAQS user name, seed 000)."""
+        answer: dict[str, Any] = self.control.post("/mfa/invite", {"username": username})
+        self.record("action", "finra", f"MFA invitation emailed to {username}")
+        return answer
+
+    def account(self, username: str) -> dict[str, Any]:
+        """The web front's account as the control API shows it (status, lock, factors...)."""
+        from urllib.parse import quote
+
+        answer: dict[str, Any] = self.control.get(f"/entitlement/accounts/{quote(username)}")
+        return answer
+
+    def uat_registrations(self, uat: str | None = None) -> list[dict[str, Any]]:
+        """UAT registrations taken by the web front (``uat``: the Saturday's date)."""
+        answer = self.control.get("/uat/registrations", uat=uat)
+        return list(answer.get("registrations", []))
+
+    def journal_json(self, **filters: Any) -> list[dict[str, Any]]:
+        """Accepted reports in the journal as the control API's JSON, filtered (``environment``,
+        ``facility``, ``mpid``, ``state``, ``route``, ``client_ref``, ``late``...)."""
+        answer = self.control.get("/journal/reports", **_query(filters))
+        return list(answer.get("reports", []))
+
+    def journal_refs(self, **filters: Any) -> list[str]:
+        """Client references of the journal's accepted reports matching ``filters``."""
+        return [str(item["report"].get("client_ref", "")) for item in self.journal_json(**filters)]
+
+    def rejects(self, **filters: Any) -> list[dict[str, Any]]:
+        """Rejected submissions in the journal (``environment``, ``facility``, ``mpid``)."""
+        answer = self.control.get("/journal/rejects", **_query(filters))
+        return list(answer.get("rejects", []))
+
+    def deliveries(self, **filters: Any) -> list[dict[str, Any]]:
+        """Every acknowledgement, reject, allege and drop copy handed to a firm (``recipient``,
+        ``environment``...), with whether the firm had registered for a running UAT."""
+        answer = self.control.get("/journal/deliveries", **_query(filters))
+        return list(answer.get("deliveries", []))
 
     def duplicate_routes(self) -> list[list[str]]:
         """For each group of production reports the journal flags as likely duplicates (same
         MPID, security, quantity, price, side and execution time by more than one route; seed
         001), the routes they came by."""
-        return [[route.value for route in group.routes] for group in self._duplicates()]
+        answer = self.control.get("/journal/duplicates")
+        return [list(group.get("routes", [])) for group in answer.get("groups", [])]
 
-    def _duplicates(self) -> list[Any]:
-        raise HarnessError(f"the {self.mode} simulator's journal cannot be read")
-
-    def journal_refs(self, **filters: Any) -> list[str]:
-        """Client references of the journal's accepted reports matching ``filters``
-        (``environment``, ``facility``, ``mpid``, ``state``: the control API's query)."""
-        from simulator.domain.trade import Environment, ReportState
-
-        converted = dict(filters)
-        if "environment" in converted:
-            converted["environment"] = Environment(converted["environment"])
-        if "state" in converted:
-            converted["state"] = ReportState(converted["state"])
-        return [stored.report.client_ref for stored in self.journal_reports(**converted)]
+    def submit_report(self, report: Any, received_ns: int) -> Any:
+        """Deliver a trade report to the facility as received at ``received_ns``."""
+        raise HarnessError(f"the {self.mode} simulator takes reports only over FIX or TRAQS")
 
     def journal_reports(self, **filters: Any) -> list[Any]:
         """Accepted reports in the simulator's journal (``StoredReport``), filtered."""
-        raise HarnessError(f"the {self.mode} simulator's journal cannot be read")
+        raise HarnessError(
+            f"the {self.mode} simulator's journal is read as JSON (journal_json), not objects"
+        )
 
     # -- rules -------------------------------------------------------------------------------
     def assess(self, facility: str, executed_ns: int, received_ns: int) -> Any:
@@ -172,32 +232,25 @@ class SimHarness(abc.ABC):
         )
         return decision
 
-    def timeline_state(self) -> Any:
-        """What is in force at the clock's instant (sites and logins, UAT windows), from the
-        simulator's timeline (``simulator.timeline``)."""
+    def timeline(self) -> Any:
+        """The simulator's timeline (``simulator.timeline``): the packaged one, which
+        ``facsim serve`` also runs unless configured otherwise."""
         from simulator.timeline import Timeline
 
-        timeline = self._timeline() or Timeline.default()
-        return timeline.at(self.now_ns())
+        return Timeline.default()
 
-    def _timeline(self) -> Any:
-        return None
+    def timeline_state(self) -> Any:
+        """What is in force at the clock's instant (sites and logins, UAT windows)."""
+        return self.timeline().at(self.now_ns())
 
     def entitlement(self) -> Any:
-        """The entitlement directory: the one the simulator's web front publishes (service
-        ``entitlement``) when there is one, else a directory of this scenario's own, with the
-        same rules (``simulator.entitlement``) and a cheap password hash."""
-        directory = self._published("entitlement")
-        if directory is not None:
-            return directory
+        """This scenario's entitlement directory (``simulator.entitlement``): the program's rules
+        through its Python API -- the same code the web front runs -- with a cheap hash."""
         if "directory" not in self.data:
             from simulator.entitlement.directory import Directory
 
             self.data["directory"] = Directory(kdf_cost=2**4)
         return self.data["directory"]
-
-    def _published(self, name: str) -> Any:
-        return None
 
     def precision(self, facility: str, port: str, region: str) -> tuple[int, int]:
         """(inbound, outbound) fractional-second digits on a port at the clock's instant, from
@@ -218,8 +271,21 @@ class SimHarness(abc.ABC):
         self.trace.add(self.now_ns(), kind, actor, summary, detail)
 
 
+def _query(filters: dict[str, Any]) -> dict[str, Any]:
+    """Filters as control-API query values (enums by value, booleans as true/false)."""
+    query: dict[str, Any] = {}
+    for key, value in filters.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            query[key] = "true" if value else "false"
+        else:
+            query[key] = getattr(value, "value", value)
+    return query
+
+
 class InProcessHarness(SimHarness):
-    """The simulator inside the test process, on a manual clock and port-0 endpoints."""
+    """``facsim serve``'s simulator inside the test process, on a manual clock and port 0."""
 
     mode = "in-process"
 
@@ -238,7 +304,6 @@ class InProcessHarness(SimHarness):
             data_dir = Path(self._own_dir.name)
         self.data_dir = data_dir
         self.simulator: Simulator | None = None
-        self._builds = 0
 
     @property
     def context(self) -> SimulatorContext:
@@ -246,42 +311,56 @@ class InProcessHarness(SimHarness):
             raise HarnessError("the in-process simulator is not running")
         return self.simulator.context
 
-    def _build(self) -> Simulator:
-        from simulator.harness.assembly import build_in_process
-
-        self._builds += 1
-        self.failures.clear()
-        return build_in_process(
-            self.clock, self.data_dir / f"sim-{self._builds}", self.seed, self.failures
+    def _launch(self) -> None:
+        """Build and start the simulator on ``data_dir``; a part that fails fails loudly."""
+        from simulator.harness.assembly import (
+            ComponentFailed,
+            build_for_tests,
+            control_url,
+            start_simulator,
         )
+        from simulator.harness.remote import ControlClient
+
+        simulator = build_for_tests(self.clock, self.data_dir / "simulator", self.seed)
+        try:
+            start_simulator(simulator, self.loop)
+        except ComponentFailed as exc:
+            raise HarnessError(str(exc)) from None
+        self.simulator = simulator
+        self._control = ControlClient(control_url(simulator))
 
     def start(self) -> InProcessHarness:
-        from simulator.harness.assembly import publish_endpoints
-
-        self.simulator = self._build()
-        self.loop.run(self.simulator.start(), timeout=60)
-        publish_endpoints(self.simulator)
+        self._launch()
         return self
 
     def stop(self) -> None:
         if self.simulator is not None:
             simulator, self.simulator = self.simulator, None
+            self._control = None
             self.loop.run(simulator.stop())
         if self._own_dir is not None:
             self._own_dir.cleanup()
             self._own_dir = None
 
     def reset(self, start_ns: int) -> None:
-        from simulator.harness.assembly import reset_in_process
+        from simulator.harness.assembly import reset_simulator
 
         self.clock.set_ns(start_ns)
         if self.simulator is None:
             self.start()
-            return
-        if not reset_in_process(self.simulator, self.loop):
-            # The simulator cannot empty itself: rebuild it (fresh journal, fresh ports).
-            self.loop.run(self.simulator.stop())
-            self.start()
+        assert self.simulator is not None
+        reset_simulator(self.simulator, self.loop)
+
+    def restart(self) -> None:
+        """Stop every listener and close the journal without a word to the firms (their
+        connections drop), then start again on the same data directory: the journal and every
+        session's sequence numbers come back from disk, as after a crash of ``facsim serve``
+        (the ports are new: port 0)."""
+        if self.simulator is not None:
+            simulator, self.simulator = self.simulator, None
+            self.loop.run(simulator.stop())
+        self._launch()
+        self.record("action", "harness", "simulator restarted on the same data directory")
 
     def now_ns(self) -> int:
         return self.clock.now_ns()
@@ -291,22 +370,15 @@ class InProcessHarness(SimHarness):
         return self.clock
 
     def _set_clock(self, instant_ns: int) -> None:
-        self.clock.set_ns(instant_ns)
+        # Through the control API, as remote mode does: the web front sends what became due
+        # (invitations, certification emails) when the clock moves.
+        self.control.post("/clock", {"set_ns": instant_ns})
 
     def endpoints(self) -> list[Endpoint]:
         return list(self.simulator.endpoints) if self.simulator else []
 
-    def outbox(self, to: str | None = None) -> list[dict[str, Any]]:
-        box = self.context.outbox
-        if box is None:
-            raise HarnessError("this simulator captures no outbox")
-        return [message.to_json() for message in box.messages(to=to)]
-
-    def _timeline(self) -> Any:
-        return self.context.timeline
-
-    def _published(self, name: str) -> Any:
-        return self.context.services.get(name)
+    def timeline(self) -> Any:
+        return self.context.timeline or super().timeline()
 
     @property
     def journal(self) -> Any:
@@ -322,9 +394,6 @@ class InProcessHarness(SimHarness):
 
     def journal_reports(self, **filters: Any) -> list[Any]:
         return list(self.journal.query(**filters))
-
-    def _duplicates(self) -> list[Any]:
-        return list(self.journal.likely_duplicates())
 
     def service(self, name: str) -> Any:
         """An object a component published (e.g. the FIX session registry)."""

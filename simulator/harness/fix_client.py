@@ -140,10 +140,20 @@ class FirmFixClient:
         self.sim.record("fix-out", self.firm_comp_id, f"connection to {self.endpoint.name} lost")
 
     def reconnect(self) -> None:
-        """Connect again with the same session (sequence numbers continue; a gap is resent)."""
+        """Connect again with the same session (sequence numbers continue; a gap is resent).
+
+        A port the simulator still publishes under the same name is looked up again: after a
+        restart of the in-process simulator it listens on a new port number (port 0), as a firm
+        would find after a DNS change. An endpoint it does not publish (a failover secondary
+        set by a step) is kept as it is."""
         from simulator.fix.transport import FixClient
 
         session = self.client.session if self.client is not None else self._kept
+        if self.client is not None:
+            self.close()
+        published = [e for e in self.sim.endpoints() if e.name == self.endpoint.name]
+        if published:
+            self.endpoint = published[0]
 
         async def run() -> Any:
             client = await FixClient.connect(
@@ -152,7 +162,12 @@ class FirmFixClient:
             await client.logon(timeout=ANSWER_TIMEOUT)
             return client
 
-        self.client = self.sim.loop.run(run(), timeout=ANSWER_TIMEOUT + 5)
+        try:
+            self.client = self.sim.loop.run(run(), timeout=ANSWER_TIMEOUT + 5)
+        except (ConnectionError, OSError) as exc:
+            raise HarnessError(
+                f"{self.firm_comp_id} could not log on again to {self.endpoint.name}: {exc}"
+            ) from None
         self.sim.record("fix-out", self.firm_comp_id, f"logged on again to {self.endpoint.name}")
 
     @property
@@ -241,6 +256,35 @@ class FirmFixClient:
             raw=_text(answer),
             details={"msg_type": answer.msg_type, "reason": answer.get(751), "code": raw_code},
         )
+
+    def next_message(self, what: str = "a message") -> Acknowledgement:
+        """The next application message the facility sends unprompted (a drop copy, an
+        allege), read back like an acknowledgement; ``details["copy"]`` is its 797."""
+        client = self.client
+        if client is None:
+            raise HarnessError(f"{self.firm_comp_id} is not connected to {self.endpoint.name}")
+        try:
+            message = self.sim.loop.run(
+                client.receive(timeout=ANSWER_TIMEOUT), timeout=ANSWER_TIMEOUT + 5
+            )
+        except TimeoutError:
+            raise HarnessError(
+                f"{self.firm_comp_id} received no {what} on {self.endpoint.name} within "
+                f"{ANSWER_TIMEOUT} s"
+            ) from None
+        # the firm's reference: echoed in 572 on an acknowledgement, in 571 on a reject
+        ref = message.get(572) or message.get(571) or ""
+        received = self._acknowledgement(message, ref)
+        received.details["copy"] = message.get(797)
+        self.sim.record(
+            "fix-in",
+            self.facility,
+            f"35={message.msg_type} to {self.firm_comp_id} {ref}"
+            + (" (drop copy 797=Y)" if message.get(797) == "Y" else ""),
+            _text(message),
+        )
+        self.received.append(received)
+        return received
 
     def report(self, trade: TradeRequest) -> Acknowledgement:
         digits = self.digits(self.sim.now_ns())

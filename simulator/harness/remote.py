@@ -15,7 +15,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from simulator.clock import ManualClock
+from simulator.clock import SettableClock
 from simulator.harness.controller import HarnessError, SimHarness
 from simulator.harness.loop import LoopThread
 from simulator.runtime import Endpoint
@@ -69,17 +69,48 @@ class ControlClient:
         return self.request("POST", path, body or {})
 
 
+class MirrorClock(SettableClock):
+    """The firm side's copy of the served clock (remote mode), for stamping SendingTime.
+
+    Moving the served clock makes the facility's sessions act at once (a TestRequest after a
+    jump of half an hour, say), before the control API has even answered. So the harness first
+    *presets* the mirror to the new instant -- any answer the firm sends is stamped with the
+    facility's new time -- then moves the served clock, then :meth:`set_ns` notifies the
+    firm's own session timers, which therefore never run ahead of the facility."""
+
+    def __init__(self, start_ns: int = 0) -> None:
+        super().__init__()
+        self._ns = int(start_ns)
+
+    def now_ns(self) -> int:
+        return self._ns
+
+    def preset(self, instant_ns: int) -> None:
+        self._ns = int(instant_ns)
+
+    def set_ns(self, instant_ns: int) -> None:
+        self._ns = int(instant_ns)
+        self._notify()
+
+    def real_seconds_until(self, instant_ns: int) -> float | None:
+        return 0.0 if instant_ns <= self._ns else None
+
+    def describe(self) -> str:
+        return "mirror of the served clock"
+
+
 class RemoteHarness(SimHarness):
     """A ``facsim serve`` elsewhere (another process or CI service), same interface as
-    :class:`~simulator.harness.controller.InProcessHarness`."""
+    :class:`~simulator.harness.controller.InProcessHarness`. Serve it with ``--clock manual``
+    so that only the harness moves its clock and boundaries hold to the nanosecond."""
 
     mode = "remote"
 
     def __init__(self, loop: LoopThread, seed: int, url: str) -> None:
         super().__init__(loop, seed)
-        self.control = ControlClient(url)
+        self._control = ControlClient(url)
         self._endpoints: list[Endpoint] | None = None
-        self._mirror = ManualClock(0)
+        self._mirror = MirrorClock(0)
 
     def start(self) -> RemoteHarness:
         self.control.get("/health")
@@ -89,8 +120,9 @@ class RemoteHarness(SimHarness):
         pass
 
     def reset(self, start_ns: int) -> None:
-        self.control.post("/reset", {"set_ns": start_ns})
-        self._set_clock(start_ns)
+        self._mirror.preset(start_ns)
+        answer = self.control.post("/reset", {"set_ns": start_ns})
+        self._mirror.set_ns(int(answer["now_ns"]) if answer else start_ns)
         self._endpoints = None
 
     def now_ns(self) -> int:
@@ -100,11 +132,12 @@ class RemoteHarness(SimHarness):
         return now
 
     @property
-    def firm_clock(self) -> ManualClock:
+    def firm_clock(self) -> MirrorClock:
         """A local mirror of the served clock, moved whenever the harness reads or moves it."""
         return self._mirror
 
     def _set_clock(self, instant_ns: int) -> None:
+        self._mirror.preset(instant_ns)
         answer = self.control.post("/clock", {"set_ns": instant_ns})
         self._mirror.set_ns(int(answer["now_ns"]) if answer else instant_ns)
 
@@ -123,16 +156,3 @@ class RemoteHarness(SimHarness):
                 for item in answer.get("endpoints", answer)
             ]
         return self._endpoints
-
-    def journal_refs(self, **filters: Any) -> list[str]:
-        answer = self.control.get("/journal/reports", **filters)
-        items = answer.get("reports", answer) if isinstance(answer, dict) else answer
-        return [str(item.get("report", item).get("client_ref", "")) for item in items]
-
-    def duplicate_routes(self) -> list[list[str]]:
-        answer = self.control.get("/journal/duplicates")
-        return [list(group.get("routes", [])) for group in answer.get("groups", [])]
-
-    def outbox(self, to: str | None = None) -> list[dict[str, Any]]:
-        answer = self.control.get("/outbox", to=to)
-        return list(answer.get("messages", answer))

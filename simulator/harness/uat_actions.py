@@ -75,7 +75,17 @@ def display(rehearsal: Rehearsal, step: ScriptStep) -> StepOutcome:
 
 
 def download(rehearsal: Rehearsal, step: ScriptStep) -> StepOutcome:
-    answer = _web(rehearsal).download(_tester(rehearsal, step))
+    """Download a reference-data file: ``site`` (default download2.finratraqs.org) and
+    ``auth`` -- ``certificate+password`` (the default: certificate, login ID and password) or
+    ``password`` (the same without a certificate, to see it refused)."""
+    from simulator.harness.web_client import API
+
+    auth = str(step.fields.get("auth", "certificate+password"))
+    answer = _web(rehearsal).download(
+        _tester(rehearsal, step),
+        str(step.fields.get("site") or API),
+        certificate=auth == "certificate+password",
+    )
     return _outcome(answer.result, answer.message)
 
 
@@ -153,7 +163,11 @@ def _original(rehearsal: Rehearsal, step: ScriptStep) -> tuple[Any, Any]:
 
 def cancel(rehearsal: Rehearsal, step: ScriptStep) -> StepOutcome:
     if _traqs(step):
-        raise HarnessError("cancelling through TRAQS is not scripted yet: use route fix")
+        ref = str(step.fields["ref"])
+        web = _web(rehearsal)
+        live = f"{ref}R" if f"{ref}R" in web.trades else ref  # the correction, if any, is live
+        answer = web.cancel(_tester(rehearsal, step), live)
+        return _outcome(answer.result, answer.message)
     trade, client = _original(rehearsal, step)
     return _verdict(client.cancel(trade))
 
@@ -200,9 +214,22 @@ def bystander_acknowledgements(rehearsal: Rehearsal, step: ScriptStep) -> StepOu
         return _outcome("refused", ack.text or ack.raw)
     as_test = trade.client_ref in sim.journal_refs(environment="uat")
     in_production = trade.client_ref in sim.journal_refs(environment="production")
-    if as_test and not in_production:
-        return _outcome("acknowledged_as_test", f"control number {ack.control_number}, UAT")
-    return _outcome("acknowledged_as_production", "the journal books it as production")
+    if not as_test or in_production:
+        return _outcome("acknowledged_as_production", "the journal books it as production")
+    # the journal records whom the acknowledgement went to, and that the firm had not
+    # registered for the test (seed 000: it must ignore such acknowledgements on Monday)
+    delivered = [
+        d
+        for d in sim.deliveries(recipient=bystander.name, environment="uat")
+        if str(d["msg_type"]).startswith("AE")
+    ]
+    if not delivered or any(d["registered"] is not False for d in delivered):
+        return _outcome("acknowledged_unrecorded", f"deliveries: {delivered}")
+    return _outcome(
+        "acknowledged_as_test",
+        f"control number {ack.control_number}, UAT; delivered to {bystander.name} "
+        f"(not registered) at {delivered[-1]['at']}",
+    )
 
 
 def production_journal(rehearsal: Rehearsal, step: ScriptStep) -> StepOutcome:

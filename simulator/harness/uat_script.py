@@ -40,6 +40,7 @@ EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 REGIONS = ("production", "ntf")
 SIDES = {"buy": "B", "sell": "S", "cross": "X", "b": "B", "s": "S", "x": "X"}
 ROUTES = ("traqs", "fix")
+API_AUTH = ("certificate+password", "password")
 FACTORS = ("totp", "sms", "voice")
 FACILITIES = (
     "nasdaq-trf-carteret",
@@ -62,7 +63,7 @@ ACTIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "cancel": (frozenset({"route", "ref"}), frozenset({"tester"})),
     "correct": (frozenset({"route", "ref", "changes"}), frozenset({"tester"})),
     "display": (frozenset({"tester"}), frozenset()),
-    "download": (frozenset({"tester"}), frozenset({"auth", "file"})),
+    "download": (frozenset({"tester"}), frozenset({"auth", "site"})),
     "bystander_acknowledgements": (frozenset(), frozenset()),
     "production_journal": (frozenset(), frozenset()),
 }
@@ -261,6 +262,9 @@ def _step(node: Node, index: int, firm: Firm, testers: set[str]) -> ScriptStep:
     route = node.get("route")
     if route is not None and route not in ROUTES:
         raise node.error(f"{route!r} is not a route ({', '.join(ROUTES)})", "route")
+    auth = node.get("auth")
+    if auth is not None and auth not in API_AUTH:
+        raise node.error(f"{auth!r} is not an API login ({', '.join(API_AUTH)})", "auth")
     factor = node.get("factor")
     if factor is not None and factor not in FACTORS:
         raise node.error(f"{factor!r} is not a second factor ({', '.join(FACTORS)})", "factor")

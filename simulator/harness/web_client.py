@@ -15,6 +15,7 @@ password, security answers and, when pre-enrolled, authenticator secret.
 from __future__ import annotations
 
 import base64
+import html
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ API = "download2.finratraqs.org"
 _ROW = re.compile(r'<tr id="trade-(\d+)"[^>]*data-state="([a-z]+)"[^>]*>(.*?)</tr>', re.DOTALL)
 _CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.DOTALL)
 _SECRET = re.compile(r'id="totp-secret">([A-Z2-7]+)<')
+_REFRESH = re.compile(r'id="refresh-token">([^<]+)<')
+_UAT_ERROR = re.compile(r'id="uat-error">(.*?)</p>', re.DOTALL)
 
 
 @dataclass
@@ -86,10 +89,7 @@ class TraqsClient:
         self.credentials = load_credentials()
         web = [e for e in sim.endpoints() if e.component == "web"]
         if not web:
-            raise HarnessError(
-                "the simulator serves no TRAQS web front"
-                + "".join(f"; {name}: {why}" for name, why in sim.failures.items())
-            )
+            raise HarnessError("the simulator serves no TRAQS web front")
         self.port = web[0].port
         pki = next((e.details["pki"] for e in web if "pki" in e.details), None)
         if pki is None:
@@ -115,16 +115,18 @@ class TraqsClient:
             return None
         return ClientCertificate(username, pem, cert, key, "")
 
-    def _browser(self, username: str) -> Any:
-        browser = self._browsers.get(username)
+    def _browser(self, username: str, *, certificate: bool = True) -> Any:
+        """The user's browser: with the client certificate FINRA issued them (when they have
+        one) or, ``certificate=False``, a second browser that presents none."""
+        key = username if certificate else f"{username} (no certificate)"
+        browser = self._browsers.get(key)
         if browser is None:
             from simulator.web.client import WebClient
 
-            browser = WebClient(
-                self.port, ca=self.pki_dir / "ca.pem", cert=self._certificate(username)
-            )
+            cert = self._certificate(username) if certificate else None
+            browser = WebClient(self.port, ca=self.pki_dir / "ca.pem", cert=cert)
             self.sim.loop.run(browser.__aenter__())
-            self._browsers[username] = browser
+            self._browsers[key] = browser
         return browser
 
     def _run(self, coro: Any) -> Any:
@@ -226,7 +228,9 @@ class TraqsClient:
         page = self._page("UAT registration", self._run(browser.post(host, "/uat", form)))
         if page.status == 200 and "is registered" in page.text:
             return Answer("accepted", "registered")
-        return Answer("refused", page.error or f"{page.status}")
+        found = _UAT_ERROR.search(page.text)
+        why = html.unescape(found.group(1)).strip() if found else page.error
+        return Answer("refused", why or f"{page.status}")
 
     def report(self, tester: Tester, trade: Any, host: str = TRAQS_PARALLEL) -> Answer:
         browser = self._browser(tester.username)
@@ -278,6 +282,21 @@ class TraqsClient:
             return Answer("accepted", page.url)
         return Answer("refused", page.error or f"{page.status}")
 
+    def cancel(self, tester: Tester, ref: str, host: str = TRAQS_PARALLEL) -> Answer:
+        """Cancel a trade reported (or corrected) through TRAQS in this session, by its
+        reference: the Cancel button on its row of the trade display."""
+        report_id = self.trades.get(ref)
+        if report_id is None:
+            raise HarnessError(f"{ref} was not reported through TRAQS in this session")
+        browser = self._browser(tester.username)
+        self._run(browser.get(host, "/trades"))
+        page = self._page(
+            f"cancel {ref}", self._run(browser.post(host, f"/trades/{report_id}/cancel", {}))
+        )
+        if page.status == 200 and "cancelled" in page.text:
+            return Answer("accepted", page.url)
+        return Answer("refused", page.error or f"{page.status}")
+
     def display(self, tester: Tester, host: str = TRAQS_PARALLEL) -> dict[str, str]:
         """Each trade's lifecycle as the display shows it: ``accepted``, ``corrected`` (its
         replacement is live) or ``cancelled`` (its last version was cancelled), by first ref."""
@@ -307,27 +326,73 @@ class TraqsClient:
         refs |= {ref for ref in self.sim.data.get("uat_refs", ())}
         return refs
 
-    def download(self, tester: Tester) -> Answer:
+    def download(
+        self,
+        tester: Tester,
+        host: str = API,
+        *,
+        certificate: bool = True,
+        token: str | None = None,
+    ) -> Answer:
+        """List the reference-data files and download the newest: with the certificate, login
+        ID and password (HTTP Basic) until the API's MFA date, or with an access token
+        (``Authorization: Bearer``) from it."""
         creds = self._creds(tester.username)
-        browser = self._browser(tester.username)
-        token = base64.b64encode(f"{creds.username}:{creds.password}".encode()).decode()
-        headers = {"Authorization": f"Basic {token}"}
+        browser = self._browser(tester.username, certificate=certificate and token is None)
+        if token is not None:
+            headers = {"Authorization": f"Bearer {token}"}
+        else:
+            basic = base64.b64encode(f"{creds.username}:{creds.password}".encode()).decode()
+            headers = {"Authorization": f"Basic {basic}"}
         listing = self._page(
-            "API file list", self._run(browser.request("GET", API, "/api/files", headers=headers))
+            f"API file list at {host}",
+            self._run(browser.request("GET", host, "/api/files", headers=headers)),
         )
         if listing.status != 200:
-            return Answer("refused", listing.text[:200])
+            return Answer("refused", _api_message(listing))
         files = listing.json().get("files", [])
         if not files:
             return Answer("no_files", "the API lists no file")
         name = files[-1]["name"]
         page = self._page(
             f"API download {name}",
-            self._run(browser.request("GET", API, f"/api/files/{name}", headers=headers)),
+            self._run(browser.request("GET", host, f"/api/files/{name}", headers=headers)),
         )
         if page.status == 200 and page.text:
             return Answer("downloaded", f"{name}: {len(page.text.splitlines())} lines")
-        return Answer("refused", page.text[:200])
+        return Answer("refused", _api_message(page))
+
+    def api_token(self, tester: Tester, api_host: str, traqs_host: str = TRAQS_CERTIFICATE) -> str:
+        """An access token for the reference-data API in its MFA era: log in to TRAQS with
+        MFA, issue a refresh token on the API token page, exchange it at ``POST /api/token``."""
+        answer = self.login(tester, route="mfa", site=traqs_host)
+        if answer.result != "logged_in":
+            raise HarnessError(f"{tester.username} could not log in to {traqs_host}: {answer}")
+        browser = self._browser(tester.username)
+        self._run(browser.get(traqs_host, "/api-token"))
+        page = self._page("API token", self._run(browser.post(traqs_host, "/api-token", {})))
+        found = _REFRESH.search(page.text)
+        if page.status != 200 or found is None:
+            raise HarnessError(f"TRAQS issued no refresh token: {page.error or page.status}")
+        exchange = {"grant_type": "refresh_token", "refresh_token": found.group(1)}
+        issued = self._page(
+            "API token exchange",
+            self._run(browser.request("POST", api_host, "/api/token", data=exchange)),
+        )
+        if issued.status != 200:
+            raise HarnessError(f"the API refused the refresh token: {_api_message(issued)}")
+        return str(issued.json()["access_token"])
+
+
+def _api_message(page: Any) -> str:
+    """The API's JSON refusal (``{"error", "message"}``), or the start of the page."""
+    try:
+        body = page.json()
+    except ValueError:
+        return str(page.text[:200])
+    if isinstance(body, dict) and "message" in body:
+        return f"{page.status} {body.get('error', '')}: {body['message']}"
+    return str(page.text[:200])
 
 
 def uat_day(script: UatScript) -> str:

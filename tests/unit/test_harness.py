@@ -218,7 +218,8 @@ def test_in_process_scenarios_run_by_default_and_traces_are_written(pytester):
     traces = sorted((pytester.path / "traces").glob("*.json"))
     assert len(traces) == 2
     text = traces[0].read_text()
-    assert '"seed": 42' in text and "clock set to 2021-11-15T09:30:00.000000000-05:00" in text
+    assert '"seed": 42' in text
+    assert "simulator starts at 2021-11-15T09:30:00.000000000-05:00" in text
 
 
 # -- time text -----------------------------------------------------------------------------------
