@@ -46,6 +46,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 from simulator.calendar import MarketCalendar
 from simulator.clock import DAY, HOUR, MINUTE, SECOND
@@ -53,9 +54,17 @@ from simulator.domain.decision import Decision, Status
 from simulator.domain.facility import FacilityId
 from simulator.errors import SimulatorError, UserInputError
 from simulator.facilities.profiles import DeadlineMode, FacilityProfile, get_profile
-from simulator.timestamps import NEW_YORK, datetime_from_ns, format_iso8601, local_date
+from simulator.timestamps import NEW_YORK, datetime_from_ns, format_iso8601
 
-__all__ = ["Case", "Deadline", "assess", "format_duration", "reporting_deadline"]
+__all__ = [
+    "Case",
+    "Deadline",
+    "assess",
+    "format_duration",
+    "new_york_date",
+    "new_york_time",
+    "reporting_deadline",
+]
 
 
 class Case(StrEnum):
@@ -96,8 +105,139 @@ _MODIFIER: dict[tuple[bool, bool], str | None] = {
 }
 
 
+# -- New York wall time, by the hour ------------------------------------------------------------
+#
+# Every report needs the New York date of its execution and receipt, and its explanation two
+# wall-clock times. America/New_York changes its UTC offset only at whole UTC hours (02:00 local
+# is 07:00 or 06:00 UTC) and its offsets are whole hours, so within one UTC hour the New York
+# date and hour are fixed and minutes, seconds and nanoseconds are the UTC ones. One cache entry
+# per UTC hour replaces a datetime conversion (and a strftime) per call.
+
+
+@dataclass(frozen=True, slots=True)
+class _Hour:
+    date: dt.date
+    prefix: str  # "Fri 2021-03-19 20", the New York weekday, date and hour
+
+
+_HOURS: dict[int, _Hour] = {}
+_HOURS_LIMIT: Final = 100_000  # about eleven years of hours; cleared when full
+
+
+def _hour(bucket: int) -> _Hour:
+    entry = _HOURS.get(bucket)
+    if entry is None:
+        moment = datetime_from_ns(bucket * HOUR, NEW_YORK)
+        offset = moment.utcoffset()
+        if offset is None or offset % dt.timedelta(hours=1):  # pragma: no cover - LMT, pre-1883
+            raise SimulatorError(f"{moment.isoformat()}: New York offset is not whole hours")
+        entry = _Hour(moment.date(), moment.strftime("%a %Y-%m-%d %H"))
+        if len(_HOURS) >= _HOURS_LIMIT:
+            _HOURS.clear()
+        _HOURS[bucket] = entry
+    return entry
+
+
+def new_york_date(ns: int) -> dt.date:
+    """The America/New_York date of instant ``ns`` (what ``timestamps.local_date`` answers),
+    from a per-hour cache: the trade date, control date and "today" of every report."""
+    entry = _HOURS.get(ns // HOUR)
+    return entry.date if entry is not None else _hour(ns // HOUR).date
+
+
+def new_york_time(ns: int) -> str:
+    """``Fri 2021-03-19 20:30:00.000000000 ET``: exact to the nanosecond, New York time."""
+    bucket, within = divmod(ns, HOUR)
+    entry = _HOURS.get(bucket) or _hour(bucket)
+    minute, rest = divmod(within, MINUTE)
+    second, fraction = divmod(rest, SECOND)
+    return f"{entry.prefix}:{minute:02d}:{second:02d}.{fraction:09d} ET"
+
+
+# -- the rules of one day -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """One paragraph of a deadline rule as it applies on one day: a fixed deadline, or
+    ``window_ns`` after the execution (``deadline_ns`` ``None``)."""
+
+    case: Case
+    as_of_required: bool
+    rule: str
+    summary: str
+    deadline_ns: int | None
+    window_ns: int = 0
+
+    def deadline(self, profile: FacilityProfile, executed_ns: int) -> Deadline:
+        deadline = (
+            self.deadline_ns if self.deadline_ns is not None else executed_ns + self.window_ns
+        )
+        return Deadline(
+            profile.id, executed_ns, deadline, self.case, self.as_of_required, self.rule,
+            self.summary,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Day:
+    """Everything the deadline rules and the explanation need about one New York date at one
+    facility, computed once: the hours, the rule for each part of the day, and the market-hours
+    phrase. An execution time then only picks the part of the day it falls in."""
+
+    hours: tuple[int, int] | None  # system hours
+    market: tuple[int, int] | None  # normal market hours
+    before: _Rule | None  # executed before the open
+    within: _Rule | None  # executed while open
+    near_close: _Rule | None  # TRACE: executed less than the window before the close
+    after: _Rule  # executed after the close, or on a closed day
+    window_ns: int  # for near_close
+    market_phrase: str
+
+    def rule_for(self, executed_ns: int) -> _Rule:
+        hours = self.hours
+        if hours is not None and executed_ns < hours[1]:
+            if executed_ns < hours[0]:
+                assert self.before is not None
+                return self.before
+            assert self.within is not None
+            if self.near_close is not None and executed_ns + self.window_ns > hours[1]:
+                return self.near_close
+            return self.within
+        return self.after
+
+
+_DAYS: dict[tuple[FacilityProfile, MarketCalendar, int, dt.date], _Day] = {}
+_DAYS_LIMIT: Final = 50_000
+
+
+def _day(profile: FacilityProfile, day: dt.date, calendar: MarketCalendar | None) -> _Day:
+    """The rules of ``day`` at ``profile``'s facility, cached by profile, calendar and calendar
+    version (a scenario's added closure changes the version, so the cache never goes stale)."""
+    cal = calendar or profile.calendar
+    key = (profile, cal, cal.version, day)
+    rules = _DAYS.get(key)
+    if rules is None:
+        rules = _build_day(profile, day, calendar)
+        if len(_DAYS) >= _DAYS_LIMIT:
+            _DAYS.clear()
+        _DAYS[key] = rules
+    return rules
+
+
+_PROFILES: dict[str, FacilityProfile] = {}
+
+
 def _profile(facility: str | FacilityId | FacilityProfile) -> FacilityProfile:
-    return get_profile(facility)
+    """The facility's profile; the packaged profiles never change, so a name is looked up once."""
+    if isinstance(facility, FacilityProfile):
+        return facility
+    profile = _PROFILES.get(facility)
+    if profile is None:
+        profile = get_profile(facility)
+        if len(_PROFILES) < 256:  # names are few; never let odd spellings grow it
+            _PROFILES[facility] = profile
+    return profile
 
 
 def reporting_deadline(
@@ -111,9 +251,8 @@ def reporting_deadline(
     ``calendar`` replaces the facility's market calendar (a scenario with an extra closure).
     """
     profile = _profile(facility)
-    if profile.is_trace:
-        return _trace_deadline(profile, executed_ns, calendar)
-    return _equity_deadline(profile, executed_ns, calendar)
+    rules = _day(profile, new_york_date(executed_ns), calendar)
+    return rules.rule_for(executed_ns).deadline(profile, executed_ns)
 
 
 def _next_open(
@@ -140,80 +279,105 @@ def _window(profile: FacilityProfile) -> int:
     return window
 
 
-def _equity_deadline(
-    profile: FacilityProfile, executed_ns: int, calendar: MarketCalendar | None
-) -> Deadline:
-    day = local_date(executed_ns)
+def _build_day(profile: FacilityProfile, day: dt.date, calendar: MarketCalendar | None) -> _Day:
     hours = profile.system_hours(day, calendar)
+    market = profile.normal_market_hours(day, calendar)
+    label = "market hours" if profile.is_trace else "normal market hours"
+    phrase = f"{label} (closed that day)" if market is None else f"{label} ({_span(market)} ET)"
+    if profile.is_trace and profile.reporting.mode is DeadlineMode.SAME_DAY:
+        before, within, near, after = _same_day_rules(profile, day, hours, calendar)
+        window = 0
+    elif profile.is_trace:
+        window = _window(profile)
+        before, within, near, after = _trace_rules(profile, day, hours, calendar)
+    else:
+        window = 0
+        before, within, near, after = _equity_rules(profile, day, hours, calendar)
+    return _Day(hours, market, before, within, near, after, window, phrase)
+
+
+_Rules = tuple[_Rule | None, _Rule | None, _Rule | None, _Rule]
+
+
+def _after_close(
+    profile: FacilityProfile,
+    day: dt.date,
+    hours: tuple[int, int] | None,
+    calendar: MarketCalendar | None,
+    system: str,
+    facility: str,
+) -> tuple[Case, str]:
+    """Executed after the close (``system`` closed at ...) or on a day ``facility`` was closed."""
+    case = Case.AFTER_CLOSE if hours is not None else Case.CLOSED_DAY
+    why = (
+        f"after {system} closed at {_clock(hours[1])} ET"
+        if hours is not None
+        else f"on a day {facility} was closed ({profile.closed_reason(day, calendar)})"
+    )
+    return case, why
+
+
+def _equity_rules(
+    profile: FacilityProfile,
+    day: dt.date,
+    hours: tuple[int, int] | None,
+    calendar: MarketCalendar | None,
+) -> _Rules:
     window, grace = _window(profile), _grace(profile)
     rule = f"{profile.rule}(a); FAQ 102.3"
-    if hours is not None and hours[0] <= executed_ns < hours[1]:
-        return Deadline(
-            profile.id,
-            executed_ns,
-            executed_ns + window,
+    before = within = None
+    if hours is not None:
+        within = _Rule(
             Case.OPEN,
             False,
             f"{profile.rule}(a)(1); FAQ 102.3",
             f"executed while {profile.name} was open ({_span(hours)} ET): due within "
             f"{format_duration(window)}",
+            None,
+            window,
         )
-    if hours is not None and executed_ns < hours[0]:
         inferred = " (15 minutes after the 04:00 open is INFERENCE)" if _early_open(hours) else ""
-        return Deadline(
-            profile.id,
-            executed_ns,
-            hours[0] + grace,
+        before = _Rule(
             Case.BEFORE_OPEN,
             False,
             rule,
             f"executed before {profile.name} opened at {_clock(hours[0])} ET: due "
             f"{format_duration(grace)} after the open, on trade date{inferred}",
+            hours[0] + grace,
         )
     next_hours = _next_open(profile, day, calendar)
-    case = Case.AFTER_CLOSE if hours is not None else Case.CLOSED_DAY
-    why = (
-        f"after {profile.name} closed at {_clock(hours[1])} ET"
-        if hours is not None
-        else f"on a day {profile.name} was closed ({profile.closed_reason(day, calendar)})"
-    )
-    return Deadline(
-        profile.id,
-        executed_ns,
-        next_hours[0] + grace,
+    case, why = _after_close(profile, day, hours, calendar, profile.name, profile.name)
+    after = _Rule(
         case,
         True,
         rule,
         f"executed {why}: as/of, due {format_duration(grace)} after the next open "
         f"({_day_name(next_hours[0])} {_clock(next_hours[0])} ET)",
+        next_hours[0] + grace,
     )
+    return before, within, None, after
 
 
-def _trace_deadline(
-    profile: FacilityProfile, executed_ns: int, calendar: MarketCalendar | None
-) -> Deadline:
-    day = local_date(executed_ns)
-    hours = profile.system_hours(day, calendar)
-    if profile.reporting.mode is DeadlineMode.SAME_DAY:
-        return _same_day_deadline(profile, executed_ns, day, hours, calendar)
+def _trace_rules(
+    profile: FacilityProfile,
+    day: dt.date,
+    hours: tuple[int, int] | None,
+    calendar: MarketCalendar | None,
+) -> _Rules:
     window, grace = _window(profile), _grace(profile)
-    if hours is not None and hours[0] <= executed_ns < hours[1]:
-        if executed_ns + window <= hours[1]:
-            return Deadline(
-                profile.id,
-                executed_ns,
-                executed_ns + window,
-                Case.OPEN,
-                False,
-                f"{profile.rule}(a)(1)(B)",
-                f"executed during TRACE system hours ({_span(hours)} ET): due within "
-                f"{format_duration(window)}",
-            )
-        next_hours = _next_open(profile, day, calendar)
-        return Deadline(
-            profile.id,
-            executed_ns,
-            next_hours[0] + grace,
+    next_hours = _next_open(profile, day, calendar)
+    before = within = near = None
+    if hours is not None:
+        within = _Rule(
+            Case.OPEN,
+            False,
+            f"{profile.rule}(a)(1)(B)",
+            f"executed during TRACE system hours ({_span(hours)} ET): due within "
+            f"{format_duration(window)}",
+            None,
+            window,
+        )
+        near = _Rule(
             Case.NEAR_CLOSE,
             False,
             f"{profile.rule}(a)(1)(C)",
@@ -221,75 +385,55 @@ def _trace_deadline(
             f"close: may be reported up to {format_duration(grace)} after the next open "
             f"({_day_name(next_hours[0])} {_clock(next_hours[0])} ET), as/of if reported on "
             "that day",
+            next_hours[0] + grace,
         )
-    if hours is not None and executed_ns < hours[0]:
-        return Deadline(
-            profile.id,
-            executed_ns,
-            hours[0] + grace,
+        before = _Rule(
             Case.BEFORE_OPEN,
             False,
             f"{profile.rule}(a)(1)(A)",
             f"executed before the TRACE system opened at {_clock(hours[0])} ET: due "
             f"{format_duration(grace)} after the open, same day",
+            hours[0] + grace,
         )
-    next_hours = _next_open(profile, day, calendar)
-    case = Case.AFTER_CLOSE if hours is not None else Case.CLOSED_DAY
-    why = (
-        f"after the TRACE system closed at {_clock(hours[1])} ET"
-        if hours is not None
-        else f"on a day TRACE was closed ({profile.closed_reason(day, calendar)})"
-    )
-    return Deadline(
-        profile.id,
-        executed_ns,
-        next_hours[0] + grace,
+    case, why = _after_close(profile, day, hours, calendar, "the TRACE system", "TRACE")
+    after = _Rule(
         case,
         True,
         f"{profile.rule}(a)(1)(D)",
         f"executed {why}: as/of, due {format_duration(grace)} after the next open "
         f"({_day_name(next_hours[0])} {_clock(next_hours[0])} ET)",
+        next_hours[0] + grace,
     )
+    return before, within, near, after
 
 
-def _same_day_deadline(
+def _same_day_rules(
     profile: FacilityProfile,
-    executed_ns: int,
     day: dt.date,
     hours: tuple[int, int] | None,
     calendar: MarketCalendar | None,
-) -> Deadline:
+) -> _Rules:
     """U.S. Treasury Securities: same day during TRACE system hours (Rule 6730(a)(4)(A))."""
     rule = f"{profile.rule}(a)(4)(A)"
-    if hours is not None and executed_ns < hours[1]:
-        case = Case.OPEN if executed_ns >= hours[0] else Case.BEFORE_OPEN
-        return Deadline(
-            profile.id,
-            executed_ns,
-            hours[1] - 1,
-            case,
-            False,
-            rule,
+    before = within = None
+    if hours is not None:
+        summary = (
             f"Treasury trade executed on a business day before the {_clock(hours[1])} ET "
-            "system close: due the same day during TRACE system hours",
+            "system close: due the same day during TRACE system hours"
         )
+        within = _Rule(Case.OPEN, False, rule, summary, hours[1] - 1)
+        before = _Rule(Case.BEFORE_OPEN, False, rule, summary, hours[1] - 1)
     next_hours = _next_open(profile, day, calendar)
-    case = Case.AFTER_CLOSE if hours is not None else Case.CLOSED_DAY
-    why = (
-        f"after the TRACE system closed at {_clock(hours[1])} ET"
-        if hours is not None
-        else f"on a day TRACE was closed ({profile.closed_reason(day, calendar)})"
-    )
-    return Deadline(
-        profile.id,
-        executed_ns,
-        next_hours[1] - 1,
+    case, why = _after_close(profile, day, hours, calendar, "the TRACE system", "TRACE")
+    after = _Rule(
         case,
         True,
         rule,
         f"Treasury trade executed {why}: as/of, due during TRACE system hours on the next "
         f"business day ({_day_name(next_hours[0])}, until {_clock(next_hours[1])} ET)",
+        next_hours[1] - 1,
     )
+    return before, within, None, after
 
 
 def assess(
@@ -303,6 +447,10 @@ def assess(
 
     Raises :class:`UserInputError` when the report was received before the trade was executed
     (TRACE rejects it too: reject 138 "EXECUTION TIME GREATER THAN TRADE REPORT TIME").
+
+    Every report of every facility comes through here, so what depends only on the day (hours,
+    rules, wording) is computed once per facility and day (:class:`_Day`) and the New York
+    dates and times come from a per-hour cache; the answer is the same as computing it afresh.
     """
     profile = _profile(facility)
     if received_ns < executed_ns:
@@ -310,38 +458,47 @@ def assess(
             f"reported time {format_iso8601(received_ns)} is before executed time "
             f"{format_iso8601(executed_ns)}"
         )
-    due = reporting_deadline(profile, executed_ns, calendar=calendar)
-    late = received_ns > due.deadline_ns
-    as_of = due.as_of_required or local_date(received_ns) > local_date(executed_ns)
+    executed_day = new_york_date(executed_ns)
+    received_day = new_york_date(received_ns)
+    rules = _day(profile, executed_day, calendar)
+    rule = rules.rule_for(executed_ns)
+    deadline_ns = rule.deadline_ns if rule.deadline_ns is not None else executed_ns + rule.window_ns
+    late = received_ns > deadline_ns
+    as_of = rule.as_of_required or received_day > executed_day
     if profile.is_trace:
-        inside = profile.in_market_hours(received_ns, calendar)
+        on_received = (
+            rules if received_day == executed_day else _day(profile, received_day, calendar)
+        )
+        market = on_received.market
+        inside = market is not None and market[0] <= received_ns < market[1]
         basis = "reported during" if inside else "reported outside"
-        rule = f"{due.rule}; TRACE FIX spec TradeModifier3"
+        phrase = on_received.market_phrase
+        rule_text = f"{rule.rule}; TRACE FIX spec TradeModifier3"
     else:
-        inside = due.case is Case.OPEN and profile.in_market_hours(executed_ns, calendar)
+        market = rules.market
+        inside = (
+            rule.case is Case.OPEN and market is not None and market[0] <= executed_ns < market[1]
+        )
         basis = "executed inside" if inside else "executed outside"
-        rule = due.rule
+        phrase = rules.market_phrase
+        rule_text = rule.rule
     modifier = _MODIFIER[(inside, late)]
-    status = Status.LATE if late else Status.ON_TIME
-    hours_phrase = _market_hours_phrase(
-        profile, received_ns if profile.is_trace else executed_ns, calendar
-    )
     verdict = ("late" if late else "on time") + (" and as/of" if as_of else "")
     explanation = (
-        f"{_sentence(due.summary)}, by {_when(due.deadline_ns)}. Received {_when(received_ns)}, "
-        f"{format_duration(received_ns - executed_ns)} after execution: {verdict}; {basis} "
-        f"{hours_phrase}, so {_modifier_phrase(profile, modifier)}."
+        f"{_sentence(rule.summary)}, by {new_york_time(deadline_ns)}. Received "
+        f"{new_york_time(received_ns)}, {format_duration(received_ns - executed_ns)} after "
+        f"execution: {verdict}; {basis} {phrase}, so {_modifier_phrase(profile, modifier)}."
     )
     return Decision(
         facility=profile.id.value,
         executed_ns=executed_ns,
         received_ns=received_ns,
-        status=status,
+        status=Status.LATE if late else Status.ON_TIME,
         modifier=modifier,
         facility_code=profile.modifier_code(modifier) if modifier else None,
         as_of=as_of,
-        deadline_ns=due.deadline_ns,
-        rule=rule,
+        deadline_ns=deadline_ns,
+        rule=rule_text,
         explanation=explanation,
     )
 
@@ -370,12 +527,6 @@ def _day_name(ns: int) -> str:
     return datetime_from_ns(ns, NEW_YORK).strftime("%a %Y-%m-%d")
 
 
-def _when(ns: int) -> str:
-    """``Fri 2021-03-19 20:30:00.000000000 ET``: exact to the nanosecond, New York time."""
-    moment = datetime_from_ns(ns, NEW_YORK)
-    return f"{moment.strftime('%a %Y-%m-%d %H:%M:%S')}.{ns % SECOND:09d} ET"
-
-
 def format_duration(ns: int) -> str:
     """An exact duration: ``10 s``, ``15 min``, ``15 min 0.000000001 s``, ``2 d 3 h``."""
     parts = []
@@ -390,17 +541,18 @@ def format_duration(ns: int) -> str:
     return " ".join(parts)
 
 
-def _market_hours_phrase(
-    profile: FacilityProfile, at_ns: int, calendar: MarketCalendar | None
-) -> str:
-    hours = profile.normal_market_hours(local_date(at_ns), calendar)
-    label = "market hours" if profile.is_trace else "normal market hours"
-    if hours is None:
-        return f"{label} (closed that day)"
-    return f"{label} ({_span(hours)} ET)"
+_MODIFIER_PHRASES: dict[tuple[FacilityProfile, str | None], str] = {}
 
 
 def _modifier_phrase(profile: FacilityProfile, modifier: str | None) -> str:
+    key = (profile, modifier)
+    phrase = _MODIFIER_PHRASES.get(key)
+    if phrase is None:
+        phrase = _MODIFIER_PHRASES[key] = _describe_modifier(profile, modifier)
+    return phrase
+
+
+def _describe_modifier(profile: FacilityProfile, modifier: str | None) -> str:
     if modifier is None:
         return "no modifier"
     code = profile.modifier_code(modifier)

@@ -9,6 +9,7 @@ crash); ``open_memory_journal()`` gives the same journal in memory for tests. Th
 from simulator.journal.base import (
     AuditRecord,
     Delivery,
+    DeliveryNote,
     DuplicateGroup,
     FaultRecord,
     Journal,
@@ -36,6 +37,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "AuditRecord",
     "Delivery",
+    "DeliveryNote",
     "DuplicateGroup",
     "FaultRecord",
     "Journal",

@@ -14,6 +14,7 @@ the control API and ``facsim journal --json`` print.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -293,6 +294,24 @@ class Delivery:
 
 
 @dataclass(frozen=True, slots=True)
+class DeliveryNote:
+    """A delivery to record (the arguments of :meth:`Journal.record_delivery`), for
+    :meth:`Journal.record_deliveries`, which writes several in one go: an acknowledgement and
+    its contra-party allege, say."""
+
+    recipient: str
+    msg_type: str
+    ns: int
+    report_id: int | None = None
+    reject_id: int | None = None
+    environment: Environment | None = None
+    session_id: str | None = None
+    copy: bool = False
+    registered: bool | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class FaultRecord:
     """An injected fault (issue 6): when, where (facility, session or message type), what."""
 
@@ -521,6 +540,11 @@ class Journal(Protocol):
         detail: str = "",
     ) -> Delivery: ...
 
+    def record_deliveries(self, notes: Sequence[DeliveryNote]) -> None:
+        """Record several deliveries at once (all or none; ``KeyError`` for a missing report or
+        reject), without building a :class:`Delivery` for each."""
+        ...
+
     def deliveries(
         self,
         *,
@@ -572,6 +596,7 @@ class Journal(Protocol):
 __all__ = [
     "AuditRecord",
     "Delivery",
+    "DeliveryNote",
     "DuplicateGroup",
     "FaultRecord",
     "Journal",

@@ -32,15 +32,34 @@ REPORT_COLUMNS: Final = (
     "status, modifier, facility_code, decision_as_of, deadline_ns, rule, explanation, state, "
     "state_ns, replaces_id, successor_control_number, successor_control_date, duplicate_of"
 )
-INSERT_REPORT: Final = (
-    "INSERT INTO reports (control_number, control_date, facility, reporting_mpid, contra_mpid, "
-    "side, security, security_id_source, quantity, price, executed_ns, trade_date, client_ref, "
-    "as_of, capacity, route, environment, region, session_id, user, memo, extra, origin, "
-    "received_ns, status, modifier, facility_code, decision_as_of, deadline_ns, rule, "
-    "explanation, state, state_ns, replaces_id, match_key, duplicate_of) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-    "?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_REPORT_COLUMNS: Final = (
+    "control_number, control_date, facility, reporting_mpid, contra_mpid, side, security, "
+    "security_id_source, quantity, price, executed_ns, trade_date, client_ref, as_of, capacity, "
+    "route, environment, region, session_id, user, memo, extra, origin, received_ns, status, "
+    "modifier, facility_code, decision_as_of, deadline_ns, rule, explanation, state, state_ns, "
+    "replaces_id, match_key, duplicate_of"
 )
+_REPORT_PARAMS: Final = ", ".join("?" * 35)  # every column but duplicate_of
+#: Insert a report whose ``duplicate_of`` is given (``None`` outside production). The accept
+#: event is written by the ``reports_accept_event`` trigger (schema.sql).
+INSERT_REPORT: Final = (
+    f"INSERT INTO reports ({_INSERT_REPORT_COLUMNS}) VALUES ({_REPORT_PARAMS}, ?) "
+    "RETURNING report_id, duplicate_of"
+)
+#: Insert a production report; ``duplicate_of`` is found by the statement itself: the earliest
+#: production report with the same MPID, execution time and match key that came by another
+#: route (seed 001). Parameters: :func:`report_values` without its last item, then the MPID,
+#: execution ns, match key and route again (the ``reports_duplicates`` index serves the lookup).
+INSERT_PRODUCTION_REPORT: Final = (
+    f"INSERT INTO reports ({_INSERT_REPORT_COLUMNS}) VALUES ({_REPORT_PARAMS}, "
+    "(SELECT report_id FROM reports WHERE reporting_mpid = ? AND executed_ns = ? "
+    "AND match_key = ? AND environment = 'production' AND route <> ? "
+    "ORDER BY report_id LIMIT 1)) RETURNING report_id, duplicate_of"
+)
+
+
+#: ``json.dumps(extra, sort_keys=True)`` without building an encoder for every report.
+_EXTRA_JSON: Final = json.JSONEncoder(sort_keys=True)
 
 
 def canonical_decimal(value: Decimal) -> str:
@@ -233,6 +252,35 @@ DELIVERY_COLUMNS: Final = (
 )
 
 
+_DELIVERY_INSERT: Final = (
+    "INSERT INTO deliveries (ns, recipient, msg_type, environment, report_id, reject_id, "
+    "control_number, control_date, session_id, copy, registered, detail) "
+)
+_DELIVERY_RETURNING: Final = " RETURNING delivery_id, environment, control_number, control_date"
+#: A delivery about a report: control number, date and (unless given) environment come from
+#: the report. Parameters: ns, recipient, msg_type, environment or None, reject_id, session_id,
+#: copy, registered, detail, report_id. No row is inserted when the report does not exist.
+INSERT_DELIVERY_FOR_REPORT: Final = (
+    _DELIVERY_INSERT
+    + "SELECT ?, ?, ?, coalesce(?, environment), report_id, ?, control_number, control_date, "
+    "?, ?, ?, ? FROM reports WHERE report_id = ?" + _DELIVERY_RETURNING
+)
+#: A delivery about a reject: the environment (unless given) comes from the reject.
+#: Parameters: ns, recipient, msg_type, environment or None, session_id, copy, registered,
+#: detail, reject_id.
+INSERT_DELIVERY_FOR_REJECT: Final = (
+    _DELIVERY_INSERT
+    + "SELECT ?, ?, ?, coalesce(?, environment), NULL, reject_id, NULL, NULL, ?, ?, ?, ? "
+    "FROM rejects WHERE reject_id = ?" + _DELIVERY_RETURNING
+)
+#: A delivery about neither (production unless an environment is given).
+INSERT_DELIVERY: Final = (
+    _DELIVERY_INSERT
+    + "VALUES (?, ?, ?, coalesce(?, 'production'), NULL, NULL, NULL, NULL, ?, ?, ?, ?)"
+    + _DELIVERY_RETURNING
+)
+
+
 def delivery_from_row(row: Sequence[Any]) -> Delivery:
     return Delivery(
         delivery_id=row[0],
@@ -286,7 +334,7 @@ def report_values(
         report.session_id,
         report.user,
         report.memo,
-        json.dumps(report.extra, sort_keys=True) if report.extra else None,
+        _EXTRA_JSON.encode(report.extra) if report.extra else None,
         origin.value,
         received_ns,
         decision.status.value,
@@ -307,6 +355,10 @@ def report_values(
 __all__ = [
     "DELIVERY_COLUMNS",
     "EVENT_COLUMNS",
+    "INSERT_DELIVERY",
+    "INSERT_DELIVERY_FOR_REJECT",
+    "INSERT_DELIVERY_FOR_REPORT",
+    "INSERT_PRODUCTION_REPORT",
     "INSERT_REPORT",
     "REJECT_COLUMNS",
     "REPORT_COLUMNS",

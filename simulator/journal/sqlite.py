@@ -25,8 +25,8 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
@@ -52,6 +52,7 @@ from simulator.errors import ConfigError
 from simulator.journal.base import (
     AuditRecord,
     Delivery,
+    DeliveryNote,
     DuplicateGroup,
     FaultRecord,
     Journal,
@@ -63,9 +64,14 @@ from simulator.journal.base import (
     StoredReport,
     report_to_json,
 )
+from simulator.journal.checkpoint import AUTOCHECKPOINT_PAGES, Checkpointer
 from simulator.journal.rows import (
     DELIVERY_COLUMNS,
     EVENT_COLUMNS,
+    INSERT_DELIVERY,
+    INSERT_DELIVERY_FOR_REJECT,
+    INSERT_DELIVERY_FOR_REPORT,
+    INSERT_PRODUCTION_REPORT,
     INSERT_REPORT,
     REJECT_COLUMNS,
     REPORT_COLUMNS,
@@ -78,7 +84,7 @@ from simulator.journal.rows import (
     report_values,
 )
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 JOURNAL_FILENAME: Final = "journal.sqlite3"
 MEMORY: Final = ":memory:"
 FILE_SUFFIXES: Final = (".sqlite3", ".sqlite", ".db")
@@ -87,15 +93,15 @@ _INSERT_EVENT: Final = (
     "INSERT INTO events (report_id, ns, action, from_state, to_state, actor, reason, "
     "control_number, control_date, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_FIND_DUPLICATE: Final = (
-    "SELECT report_id FROM reports WHERE reporting_mpid = ? AND executed_ns = ? "
-    "AND match_key = ? AND environment = 'production' AND route <> ? "
-    "ORDER BY report_id LIMIT 1"
-)
 _UPSERT_COUNTER: Final = (
     "INSERT INTO id_counters (name, value) VALUES (?, ?) "
     "ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)"
 )
+# record_deliveries: the single-delivery statements without RETURNING (executemany reads no rows).
+_DELIVER_REPORT: Final = INSERT_DELIVERY_FOR_REPORT.split(" RETURNING ")[0]
+_DELIVER_REJECT: Final = INSERT_DELIVERY_FOR_REJECT.split(" RETURNING ")[0]
+_DELIVER: Final = INSERT_DELIVERY.split(" RETURNING ")[0]
+_ACCEPTED: Final = transition(ReportState.NEW, LifecycleAction.ACCEPT)
 _TABLES: Final = ("reports", "events", "rejects", "deliveries", "faults", "audit", "id_counters")
 
 
@@ -134,9 +140,22 @@ class SqliteJournal:
         self.seed = seed
         self.lock = threading.RLock()
         self._depth = 0  # open transactions, batches and savepoints
-        self._touched: list[set[str]] = []  # id counters used, per open transaction/savepoint
+        # Per open transaction/savepoint: each id counter it used -> the value before that use.
+        self._touched: list[dict[str, int]] = []
         counters = dict(connection.execute("SELECT name, value FROM id_counters").fetchall())
         self.ids = IdGenerator(seed, counters, on_allocate=self._persist_counter)
+        # A file journal checkpoints its log from a thread of its own (checkpoint.py), so no
+        # acknowledgement waits for a checkpoint's copy and fsync.
+        self._checkpointer: Checkpointer | None = None
+        if path is not None:
+            connection.execute("PRAGMA wal_autocheckpoint=0")
+            self._checkpointer = Checkpointer(path, on_failure=self._checkpoint_inline)
+
+    def _checkpoint_inline(self) -> None:
+        """The background checkpoint failed: let SQLite checkpoint in the commits again."""
+        with self.lock:
+            if self._conn is not None:
+                self._conn.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
 
     # -- opening and closing --
 
@@ -242,6 +261,9 @@ class SqliteJournal:
 
     def close(self) -> None:
         """Close the connection (idempotent). SQLite checkpoints the WAL on the last close."""
+        checkpointer, self._checkpointer = self._checkpointer, None
+        if checkpointer is not None:  # outside the lock: its failure path takes the lock
+            checkpointer.stop()
         with self.lock:
             if self._conn is not None:
                 self._conn.close()
@@ -279,7 +301,7 @@ class SqliteJournal:
             if self._depth:
                 conn.execute("SAVEPOINT op")
                 self._depth += 1
-                self._touched.append(set())
+                self._touched.append({})
                 try:
                     yield conn
                 except BaseException:
@@ -289,7 +311,7 @@ class SqliteJournal:
                     raise
                 else:
                     conn.execute("RELEASE op")
-                    self._touched[-2].update(self._touched.pop())
+                    self._merge_touched()
                 finally:
                     self._depth -= 1
                 return
@@ -297,11 +319,37 @@ class SqliteJournal:
                 yield conn
 
     @contextmanager
+    def _statement(self) -> Iterator[sqlite3.Connection]:
+        """An operation that writes with exactly ONE SQL statement.
+
+        Outside a transaction it is one (:meth:`transaction`), so the id counters it used are
+        committed with its row. Inside one (a :meth:`batch`, typically) it needs no savepoint:
+        SQLite undoes a failed statement by itself and the transaction goes on
+        (https://www.sqlite.org/lang_conflict.html, ABORT), so only the ids it took are given
+        back. This is what keeps a batch of accepted reports at one INSERT per report and per
+        delivery instead of four statements each.
+        """
+        with self.lock:
+            if not self._depth:
+                with self.transaction() as conn:
+                    yield conn
+                return
+            self._touched.append({})
+            try:
+                yield self.connection
+            except BaseException:
+                self._rewind(self._touched.pop())
+                raise
+            else:
+                self._merge_touched()
+
+    @contextmanager
     def batch(self) -> Iterator[None]:
         """Group many writes into one commit (group commit for high throughput).
 
-        Every operation inside still succeeds or fails on its own (a savepoint each); all of
-        them become durable together when the block exits, and none does if an exception
+        Every operation inside still succeeds or fails on its own (a savepoint for a
+        multi-statement operation, SQLite's statement rollback for a single-statement one); all
+        of them become durable together when the block exits, and none does if an exception
         escapes it. Write the acknowledgements of a batch after it exits. The journal's lock is
         held for the whole block, so do not ``await`` inside it. A batch inside a transaction or
         another batch joins it.
@@ -322,48 +370,61 @@ class SqliteJournal:
     def _outermost(self, conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
-        self._touched = [set()]
+        self._touched = [{}]
         try:
             yield
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back already (disk full, I/O)
+                conn.execute("ROLLBACK")
             self._rewind(self._touched[0])
             raise
         else:
             try:
+                self._save_counters(conn, self._touched[0])
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:  # e.g. disk full: leave no half-open transaction
                     conn.execute("ROLLBACK")
                 self._rewind(self._touched[0])
                 raise
+            if self._checkpointer is not None:
+                self._checkpointer.after_commit(conn)
         finally:
             self._depth = 0
             self._touched = []
 
     def _persist_counter(self, name: str, value: int) -> None:
-        """Write an id counter; inside a transaction it commits or rolls back with it.
+        """Record that id counter ``name`` moved to ``value``.
 
+        Outside a transaction the counter is written at once. Inside one, the value it had
+        before is noted and the counter is written once, just before the outermost COMMIT
+        (:meth:`_save_counters`): a batch of a thousand reports writes each counter once, not a
+        thousand times, and the counters still commit or roll back with the rows that used them.
         ``max`` keeps the stored value from going backwards when two threads allocate from
         the same counter and persist out of order.
         """
         with self.lock:
-            self.connection.execute(_UPSERT_COUNTER, (name, value))
             if self._touched:
-                self._touched[-1].add(name)
+                self._touched[-1].setdefault(name, value - 1)
+                return
+            self.connection.execute(_UPSERT_COUNTER, (name, value))
 
-    def _rewind(self, names: set[str]) -> None:
-        """Give back the ids a rolled-back block took: reset those counters to their stored
-        values (other counters may have moved meanwhile and are left alone)."""
-        if not names:
-            return
-        stored = dict(
-            self.connection.execute(
-                f"SELECT name, value FROM id_counters WHERE name IN ({','.join('?' * len(names))})",
-                sorted(names),
-            ).fetchall()
-        )
-        self.ids.rewind({name: stored.get(name, 0) for name in names})
+    def _save_counters(self, conn: sqlite3.Connection, touched: dict[str, int]) -> None:
+        if touched:
+            conn.executemany(_UPSERT_COUNTER, [(name, self.ids.peek(name)) for name in touched])
+
+    def _merge_touched(self) -> None:
+        """A block inside another succeeded: its counters become the enclosing block's."""
+        inner = self._touched.pop()
+        outer = self._touched[-1]
+        for name, before in inner.items():
+            outer.setdefault(name, before)
+
+    def _rewind(self, touched: dict[str, int]) -> None:
+        """Give back the ids a rolled-back block took: reset those counters to the values they
+        had when the block first used them (other counters are left alone)."""
+        if touched:
+            self.ids.rewind(touched)
 
     # -- reports --
 
@@ -371,11 +432,16 @@ class SqliteJournal:
         self, report: TradeReport, decision: Decision, received_ns: int | None = None
     ) -> StoredReport:
         """Accept ``report``: assign its control number and date, journal it and its accept
-        event, and commit before returning (the ack may then be written)."""
+        event, and commit before returning (the ack may then be written).
+
+        One SQL statement: the INSERT finds a likely duplicate itself (a scalar subquery) and
+        the schema's ``reports_accept_event`` trigger writes the accept event, so inside a
+        :meth:`batch` an accepted report costs one statement and no savepoint.
+        """
         received = decision.received_ns if received_ns is None else received_ns
         _check_decision(report, decision, received)
         state = transition(ReportState.NEW, LifecycleAction.ACCEPT)
-        with self.transaction() as conn:
+        with self._statement() as conn:
             return self._insert_report(conn, report, decision, received, state, Action.NEW, None)
 
     def _insert_report(
@@ -388,47 +454,30 @@ class SqliteJournal:
         origin: Action,
         replaces_id: int | None,
     ) -> StoredReport:
+        """Insert one accepted report (its accept event follows by trigger, schema.sql)."""
+        if state is not _ACCEPTED:  # pragma: no cover - the lifecycle table decides this
+            raise ValueError(f"the accept event trigger expects state {_ACCEPTED}, not {state}")
         control_date = self.ids.control_date(received_ns)
         control_number = self.ids.control_number(control_date)
-        key = match_key(report)
-        duplicate_of = None
+        values = report_values(
+            report,
+            decision,
+            control_number=control_number,
+            control_date=control_date,
+            received_ns=received_ns,
+            state=state,
+            origin=origin,
+            replaces_id=replaces_id,
+            duplicate_of=None,
+        )
         if report.environment is Environment.PRODUCTION:
-            found = conn.execute(
-                _FIND_DUPLICATE,
-                (report.reporting_mpid, report.executed_ns, key, report.route.value),
-            ).fetchone()
-            duplicate_of = None if found is None else found[0]
-        cursor = conn.execute(
-            INSERT_REPORT,
-            report_values(
-                report,
-                decision,
-                control_number=control_number,
-                control_date=control_date,
-                received_ns=received_ns,
-                state=state,
-                origin=origin,
-                replaces_id=replaces_id,
-                duplicate_of=duplicate_of,
-            ),
-        )
-        report_id = cursor.lastrowid
-        assert report_id is not None
-        conn.execute(
-            _INSERT_EVENT,
-            (
-                report_id,
-                received_ns,
-                LifecycleAction.ACCEPT.value,
-                ReportState.NEW.value,
-                state.value,
-                _actor_of(report),
-                None,
-                control_number,
-                control_date.isoformat(),
-                report.session_id,
-            ),
-        )
+            # duplicate_of = the earliest production report with the same MPID, execution time
+            # and match key that came by another route (seed 001), found by the INSERT itself.
+            params = (*values[:-1], report.reporting_mpid, report.executed_ns, values[-2],
+                      report.route.value)  # fmt: skip
+            report_id, duplicate_of = conn.execute(INSERT_PRODUCTION_REPORT, params).fetchall()[0]
+        else:
+            report_id, duplicate_of = conn.execute(INSERT_REPORT, values).fetchall()[0]
         return StoredReport(
             report_id=report_id,
             control_number=control_number,
@@ -461,7 +510,7 @@ class SqliteJournal:
         """
         if action is Action.NEW:
             transition(ReportState.NEW, LifecycleAction.REJECT)  # the table decides, always
-        with self.transaction() as conn:
+        with self._statement() as conn:
             return self._insert_reject(conn, subject, reason, ns, action, detail, route, session_id)
 
     def _insert_reject(
@@ -474,7 +523,9 @@ class SqliteJournal:
         detail: str,
         route: Route | None,
         session_id: str | None,
+        submitted: TradeReport | None = None,
     ) -> RejectRecord:
+        """Insert one reject; ``submitted`` is the report a refused reference came with."""
         if isinstance(subject, TradeReport):
             facility = str(subject.facility)
             mpid = subject.reporting_mpid
@@ -492,7 +543,7 @@ class SqliteJournal:
             control_number = subject.control_number
             control_date = subject.control_date
             environment = subject.environment
-            report = None
+            report = submitted
         cursor = conn.execute(
             f"INSERT INTO rejects ({REJECT_COLUMNS.split(', ', 1)[1]}) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -784,17 +835,10 @@ class SqliteJournal:
         replacement: TradeReport | None,
         session_id: str | None,
     ) -> None:
-        with self.transaction() as conn:
-            record = self._insert_reject(
-                conn, ref, exc.reason, ns, action, exc.detail, None, session_id
+        with self._statement() as conn:
+            exc.reject = self._insert_reject(
+                conn, ref, exc.reason, ns, action, exc.detail, None, session_id, replacement
             )
-            if replacement is not None:
-                conn.execute(
-                    "UPDATE rejects SET report = ? WHERE reject_id = ?",
-                    (json.dumps(report_to_json(replacement), sort_keys=True), record.reject_id),
-                )
-                record = dataclasses.replace(record, report=replacement)
-        exc.reject = record
 
     # -- reading --
 
@@ -947,62 +991,79 @@ class SqliteJournal:
         The control number/date and the environment are taken from the report when one is
         named; ``environment`` overrides (e.g. a reject during a UAT).
         """
-        with self.transaction() as conn:
-            control_number: str | None = None
-            control_date: str | None = None
-            env = environment
+        env = None if environment is None else environment.value
+        flags = (session_id, int(copy), None if registered is None else int(registered), detail)
+        with self._statement() as conn:
+            # One statement: the INSERT reads the control number, date and environment from the
+            # report (or the environment from the reject) itself, and RETURNING hands them back.
+            params: tuple[Any, ...]
             if report_id is not None:
-                row = conn.execute(
-                    "SELECT control_number, control_date, environment FROM reports "
-                    "WHERE report_id = ?",
-                    (report_id,),
-                ).fetchone()
-                if row is None:
-                    raise KeyError(f"no report {report_id} in the journal")
-                control_number, control_date = row[0], row[1]
-                env = env or Environment(row[2])
+                sql = INSERT_DELIVERY_FOR_REPORT
+                params = (ns, recipient, msg_type, env, reject_id, *flags, report_id)
             elif reject_id is not None:
-                row = conn.execute(
-                    "SELECT environment FROM rejects WHERE reject_id = ?", (reject_id,)
-                ).fetchone()
-                if row is None:
-                    raise KeyError(f"no reject {reject_id} in the journal")
-                env = env or Environment(row[0])
-            env = env or Environment.PRODUCTION
-            cursor = conn.execute(
-                f"INSERT INTO deliveries ({DELIVERY_COLUMNS.split(', ', 1)[1]}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    ns,
-                    recipient,
-                    msg_type,
-                    env.value,
-                    report_id,
-                    reject_id,
-                    control_number,
-                    control_date,
-                    session_id,
-                    int(copy),
-                    None if registered is None else int(registered),
-                    detail,
-                ),
+                sql = INSERT_DELIVERY_FOR_REJECT
+                params = (ns, recipient, msg_type, env, *flags, reject_id)
+            else:
+                sql = INSERT_DELIVERY
+                params = (ns, recipient, msg_type, env, *flags)
+            rows = conn.execute(sql, params).fetchall()
+        if not rows:
+            kind = "report" if report_id is not None else "reject"
+            missing = report_id if report_id is not None else reject_id
+            raise KeyError(f"no {kind} {missing} in the journal")
+        delivery_id, stored_env, control_number, control_date = rows[0]
+        return Delivery(
+            delivery_id=delivery_id,
+            ns=ns,
+            recipient=recipient,
+            msg_type=msg_type,
+            environment=Environment(stored_env),
+            report_id=report_id,
+            reject_id=reject_id,
+            control_number=control_number,
+            control_date=parse_date(control_date),
+            session_id=session_id,
+            copy=copy,
+            registered=registered,
+            detail=detail,
+        )
+
+    def record_deliveries(self, notes: Sequence[DeliveryNote]) -> None:
+        """Record several deliveries with one ``executemany`` per kind (about a report, about a
+        reject, about neither): what :meth:`record_delivery` stores, for each note, without
+        reading anything back. All or none: a note naming a missing report or reject raises
+        ``KeyError`` and none of them is kept."""
+        if not notes:
+            return
+        about_report: list[tuple[Any, ...]] = []
+        about_reject: list[tuple[Any, ...]] = []
+        about_neither: list[tuple[Any, ...]] = []
+        for note in notes:
+            env = None if note.environment is None else note.environment.value
+            head = (note.ns, note.recipient, note.msg_type, env)
+            flags = (
+                note.session_id,
+                int(note.copy),
+                None if note.registered is None else int(note.registered),
+                note.detail,
             )
-            assert cursor.lastrowid is not None
-            return Delivery(
-                delivery_id=cursor.lastrowid,
-                ns=ns,
-                recipient=recipient,
-                msg_type=msg_type,
-                environment=env,
-                report_id=report_id,
-                reject_id=reject_id,
-                control_number=control_number,
-                control_date=parse_date(control_date),
-                session_id=session_id,
-                copy=copy,
-                registered=registered,
-                detail=detail,
-            )
+            if note.report_id is not None:
+                about_report.append((*head, note.reject_id, *flags, note.report_id))
+            elif note.reject_id is not None:
+                about_reject.append((*head, *flags, note.reject_id))
+            else:
+                about_neither.append((*head, *flags))
+        batches = (
+            (_DELIVER_REPORT, about_report, "report"),
+            (_DELIVER_REJECT, about_reject, "reject"),
+            (_DELIVER, about_neither, ""),
+        )
+        with self.transaction() if len(notes) > 1 else self._statement() as conn:
+            for sql, rows, kind in batches:
+                if rows:
+                    written = conn.executemany(sql, rows).rowcount
+                    if written != len(rows):
+                        raise KeyError(f"a delivery names a {kind} that is not in the journal")
 
     def deliveries(
         self,
@@ -1029,7 +1090,7 @@ class SqliteJournal:
         return [delivery_from_row(row) for row in rows]
 
     def record_fault(self, ns: int, scope: str, kind: str, detail: str = "") -> FaultRecord:
-        with self.transaction() as conn:
+        with self._statement() as conn:
             cursor = conn.execute(
                 "INSERT INTO faults (ns, scope, kind, detail) VALUES (?, ?, ?, ?)",
                 (ns, scope, kind, detail),
@@ -1061,7 +1122,7 @@ class SqliteJournal:
     def record_audit(
         self, ns: int, actor: str, action: str, outcome: str, detail: str = ""
     ) -> AuditRecord:
-        with self.transaction() as conn:
+        with self._statement() as conn:
             cursor = conn.execute(
                 "INSERT INTO audit (ns, actor, action, outcome, detail) VALUES (?, ?, ?, ?, ?)",
                 (ns, actor, action, outcome, detail),
@@ -1121,9 +1182,11 @@ class SqliteJournal:
         )
 
     def checkpoint(self) -> None:
-        """Fold the write-ahead log into the database file and truncate it."""
-        with self.lock:
-            self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        """Fold the write-ahead log into the database file and truncate it (waiting for the
+        background checkpoint's pass in progress, if any: SQLite runs one at a time)."""
+        checkpointer = self._checkpointer
+        with checkpointer.paused() if checkpointer is not None else nullcontext(), self.lock:
+            self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def reset(self) -> None:
         """Empty every journal table and restart the ids from the seed (control API reset).
@@ -1134,10 +1197,6 @@ class SqliteJournal:
             for table in _TABLES:
                 conn.execute(f"DELETE FROM {table}")
         self.ids.restore({})
-
-
-def _actor_of(report: TradeReport) -> str:
-    return report.user or report.session_id or report.reporting_mpid
 
 
 def _check_decision(report: TradeReport, decision: Decision, received_ns: int) -> None:

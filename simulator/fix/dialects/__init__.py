@@ -17,12 +17,14 @@ session layer calls:
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from simulator.domain.facility import FacilityId, PortType
+from simulator.domain.facility import FacilityId, PortType, Region
 from simulator.errors import UserInputError
-from simulator.facilities.profiles import FacilityProfile, get_profile
+from simulator.facilities.profiles import FacilityProfile, PrecisionRule, get_profile
+from simulator.facilities.timeliness import new_york_date
 from simulator.fix.application import SessionInfo
 from simulator.fix.dialects import adf, nasdaq_trf, nyse_trf, orf, trace
 from simulator.fix.dialects.capture import DialectSpec, TradeCaptureDialect
@@ -132,17 +134,33 @@ def application_for(session: SessionInfo, context: SimulatorContext) -> TradeCap
     return dialect
 
 
+_PRECISIONS: dict[tuple[FacilityId, PortType, Region, dt.date], PrecisionRule] = {}
+
+
+def _precision(session: SessionInfo, now_ns: int) -> PrecisionRule:
+    """The profile's precision rule for ``session`` at ``now_ns``. Rules change by New York
+    date, never within one, so each facility, port type, region and day is looked up once
+    (the session layer asks for every message it stamps)."""
+    key = (session.facility, session.port_type, session.region, new_york_date(now_ns))
+    rule = _PRECISIONS.get(key)
+    if rule is None:
+        profile: FacilityProfile = get_profile(session.facility)
+        rule = profile.precision(session.port_type, session.region, now_ns)
+        if len(_PRECISIONS) >= 4096:
+            _PRECISIONS.clear()
+        _PRECISIONS[key] = rule
+    return rule
+
+
 def outbound_precision(session: SessionInfo, now_ns: int) -> int:
     """Fractional-second digits of every timestamp written on ``session`` at ``now_ns``
     (SendingTime 52, OrigSendingTime 122 and the dialect's own), from the facility profile."""
-    profile: FacilityProfile = get_profile(session.facility)
-    return profile.outbound_precision(session.port_type, session.region, now_ns)
+    return _precision(session, now_ns).outbound
 
 
 def inbound_precision(session: SessionInfo, now_ns: int) -> int:
     """The most fractional-second digits the facility accepts on ``session`` at ``now_ns``."""
-    profile: FacilityProfile = get_profile(session.facility)
-    return profile.inbound_precision(session.port_type, session.region, now_ns)
+    return _precision(session, now_ns).inbound
 
 
 def dictionary_path(facility: FacilityId | str, port_type: PortType | str) -> Path:

@@ -18,6 +18,7 @@ sections 3.2-3.7). What they share lives here:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -179,6 +180,7 @@ _CONTROL_NUMBER = re.compile(r"\d{1,10}")
 _TIME_ONLY = re.compile(r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a day's reports name the same bonds again and again
 def cusip_valid(value: str) -> bool:
     """True for a 9-character CUSIP whose check digit is right (ANSI X9.6 "double-add-double").
 
@@ -378,9 +380,10 @@ def parties(entry: Record) -> list[PartyView]:
 
 def party(entry: Record, role: str) -> str | None:
     """The PartyID with ``role`` in a side entry, or ``None``."""
-    for view in parties(entry):
-        if view.role == role:
-            return view.party_id
+    for member in entry.groups.get(453, ()):
+        fields = member.fields
+        if fields.get(452) == role:
+            return fields.get(448) or ""
     return None
 
 
@@ -394,14 +397,19 @@ def find_side(sides: list[Record], role: str) -> Record | None:
 
 def copy_record(record: Record, *, drop: frozenset[int] = frozenset()) -> Record:
     """A deep copy of ``record`` without the tags in ``drop`` (at this level)."""
+    groups = record.groups
+    if not groups:
+        if not drop:
+            return Record(dict(record.fields))
+        return Record({tag: value for tag, value in record.fields.items() if tag not in drop})
     copied = Record(
         {
             tag: value
             for tag, value in record.fields.items()
-            if tag not in drop and tag not in record.groups
+            if tag not in drop and tag not in groups
         }
     )
-    for count_tag, entries in record.groups.items():
+    for count_tag, entries in groups.items():
         if count_tag not in drop:
             copied.set_group(count_tag, [copy_record(entry) for entry in entries])
     return copied

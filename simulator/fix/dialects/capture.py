@@ -26,16 +26,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from simulator.domain.decision import Decision
-from simulator.domain.facility import FacilityId, PortType
+from simulator.domain.facility import FacilityId, PortType, Region
 from simulator.domain.lifecycle import LifecycleError, Reason
 from simulator.domain.trade import Action, Side, TradeReport
-from simulator.facilities.profiles import FacilityProfile, get_profile
+from simulator.facilities.profiles import FacilityProfile, PrecisionRule, get_profile
+from simulator.facilities.timeliness import new_york_date
 from simulator.fix.application import Outbound, SessionInfo
 from simulator.fix.dialects import base
 from simulator.fix.dialects.base import (
@@ -60,10 +61,16 @@ from simulator.fix.dialects.dictionary import DictionarySpec, valid_value
 from simulator.fix.dialects.layout import Layout, LayoutError, Record, direct_tags, encode, parse
 from simulator.fix.dialects.reporting import Outcome, ReportingService, Submission
 from simulator.fix.message import FixMessage
-from simulator.journal.base import RejectRecord, ReportRef, StoredReport
-from simulator.timestamps import FixTime, format_fix_timestamp, local_date
+from simulator.journal.base import DeliveryNote, RejectRecord, ReportRef, StoredReport
+from simulator.timestamps import FixTime, format_fix_timestamp
 
 log = logging.getLogger(__name__)
+
+_ENVELOPE = frozenset({35}) | base.HEADER_TAGS | base.TRAILER_TAGS  # not the dialect's to read
+#: Identifiers the facility issues on an acknowledgement, never echoed from the request.
+_ISSUED_BY_FACILITY = frozenset({1003, 22011, 1126, 22012, 1011})
+#: The reporting firm's own references, memo and commission: not shown to the contra party.
+_REPORTER_ONLY = frozenset({572, 1041, 5149})
 
 ProfileSource = Callable[[FacilityId], FacilityProfile]
 
@@ -142,16 +149,15 @@ class DialectSpec:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """One inbound message's circumstances."""
+    """One inbound message's circumstances: the session, the facility's profile, the receipt
+    instant, its New York date and the timestamp precision of the port on that date."""
 
     session: SessionInfo
     facility: FacilityId
     profile: FacilityProfile
     now_ns: int
-
-    @property
-    def today(self) -> dt.date:
-        return local_date(self.now_ns)
+    today: dt.date
+    precision: PrecisionRule
 
 
 @dataclass
@@ -163,6 +169,7 @@ class Request:
     action: Action = Action.NEW
     submission: Submission | None = None
     transact: FixTime | None = None
+    trade_date: dt.date | None = None  # TradeDate (75), once read
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -183,6 +190,29 @@ class TradeCaptureDialect:
         self._profiles = profiles
         self._ae_tags = direct_tags(spec.ae.items)
         self._ar_tags = direct_tags(spec.ar.items)
+        # Per facility, region and New York date: what every message of the day shares.
+        self._profile_of: dict[FacilityId, FacilityProfile] = {}
+        self._precision_of: dict[tuple[FacilityId, Region, dt.date], PrecisionRule] = {}
+
+    def context(self, session: SessionInfo, now_ns: int) -> Context:
+        """The circumstances of a message received on ``session`` at ``now_ns``.
+
+        The profile and the port's precision rule are looked up once per facility, region and
+        day (the profile's rules change by date, never within one), not for every message.
+        """
+        facility = session.facility
+        profile = self._profile_of.get(facility)
+        if profile is None:
+            profile = self._profile_of[facility] = self._profiles(facility)
+        today = new_york_date(now_ns)
+        key = (facility, session.region, today)
+        rule = self._precision_of.get(key)
+        if rule is None:
+            if len(self._precision_of) > 4096:
+                self._precision_of.clear()
+            rule = profile.precision(self.spec.port_type, session.region, now_ns)
+            self._precision_of[key] = rule
+        return Context(session, facility, profile, now_ns, today, rule)
 
     # -- the Application protocol -------------------------------------------------------------
 
@@ -192,13 +222,12 @@ class TradeCaptureDialect:
     def on_message(self, session: SessionInfo, message: FixMessage, now_ns: int) -> list[Outbound]:
         if message.msg_type not in self.msg_types:
             return [self._business_reject(message)]
-        facility = session.facility
-        context = Context(session, facility, self._profiles(facility), now_ns)
+        context = self.context(session, now_ns)
         request: Request | None = None
         journaled: RejectRecord | None = None
         try:
             request = Request(
-                parse(message, self.spec.ae, ignore=base.HEADER_TAGS | base.TRAILER_TAGS),
+                parse(message, self.spec.ae, ignore=_ENVELOPE),
                 user=message.get(50),
             )
             request.action = self.classify(request.record)
@@ -217,6 +246,26 @@ class TradeCaptureDialect:
         else:
             return self.acknowledge(request, outcome, context)
         return self.refuse(message, request, reject, journaled, context)
+
+    def on_messages(
+        self, session: SessionInfo, messages: Sequence[FixMessage], now_ns: int
+    ) -> list[list[Outbound]]:
+        """Handle the application messages of one read in ONE journal transaction.
+
+        This is group commit at the dialect's level: every report of the read is journaled
+        inside :meth:`ReportingService.batch`, the transaction commits once when the last one
+        is done, and only then are the answers returned, one list per message in order (what
+        :meth:`on_message` would have returned for it). Write them after this returns: an
+        acknowledged report is then in the journal before its acknowledgement is written. If
+        the commit fails the exception propagates, nothing of the read is journaled and no
+        answer is returned, so nothing unjournaled is ever acknowledged. A refusal inside the
+        batch (a reject) does not abort it: each report succeeds or fails on its own.
+
+        ``now_ns`` is the receipt time of the read (the session layer stamps every message of
+        one read with the same instant). docs/performance.md shows what this buys.
+        """
+        with self.service.batch():
+            return [self.on_message(session, message, now_ns) for message in messages]
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -368,21 +417,20 @@ class TradeCaptureDialect:
         trade_date = base.date_field(record, 75, "TradeDate")
         if trade_date is None:
             raise DialectReject(INVALID_DATE, "TradeDate(75) is required", 75)
+        request.trade_date = trade_date
         if trade_date > today:
             raise DialectReject(
                 INVALID_DATE, f"TradeDate(75) {trade_date.isoformat()} is in the future", 75
             )
-        max_digits = context.profile.inbound_precision(
-            spec.port_type, context.session.region, context.now_ns
-        )
+        max_digits = context.precision.inbound
         transact = base.timestamp_field(
             record, 60, "TransactTime", max_digits=max_digits, port=spec.port_label, on=today
         )
         request.transact = transact
-        if local_date(transact.ns) != trade_date:
+        if new_york_date(transact.ns) != trade_date:
             raise DialectReject(
                 INVALID_EXECUTION_TIME,
-                f"TransactTime(60) falls on {local_date(transact.ns).isoformat()} in New York, "
+                f"TransactTime(60) falls on {new_york_date(transact.ns).isoformat()} in New York, "
                 f"not on TradeDate(75) {trade_date.isoformat()}",
                 60,
             )
@@ -503,6 +551,14 @@ class TradeCaptureDialect:
 
     # -- writing ------------------------------------------------------------------------------
 
+    def _record_deliveries(self, notes: list[DeliveryNote]) -> None:
+        """Record who was sent what (one journal call for an acknowledgement and its allege);
+        a failure is logged, never allowed to lose an answer to a report already journaled."""
+        try:
+            self.service.record_deliveries(notes)
+        except Exception:
+            log.exception("%s: could not record the deliveries %r", self.spec.name, notes)
+
     def _record_delivery(self, **delivery: Any) -> None:
         """Record who was sent what; a failure here is logged, never allowed to lose an answer
         to a report that is already journaled."""
@@ -512,20 +568,24 @@ class TradeCaptureDialect:
             log.exception("%s: could not record a delivery %r", self.spec.name, delivery)
 
     def outbound_digits(self, context: Context) -> int:
-        return context.profile.outbound_precision(
-            self.spec.port_type, context.session.region, context.now_ns
-        )
+        return context.precision.outbound
 
     def timestamp(self, ns: int, context: Context) -> str:
         return format_fix_timestamp(ns, self.outbound_digits(context))
 
     def echo(self, record: Record, tags: Mapping[int, object], *, drop: frozenset[int]) -> Record:
         """The fields of ``record`` the layout declares (at the top level), minus ``drop``."""
-        copied = base.copy_record(record, drop=drop)
-        for tag in list(copied.fields):
-            if tag not in tags:
-                copied.fields.pop(tag)
-                copied.groups.pop(tag, None)
+        groups = record.groups
+        copied = Record(
+            {
+                tag: value
+                for tag, value in record.fields.items()
+                if tag in tags and tag not in drop and tag not in groups
+            }
+        )
+        for count_tag, entries in groups.items():
+            if count_tag in tags and count_tag not in drop:
+                copied.set_group(count_tag, [base.copy_record(entry) for entry in entries])
         return copied
 
     def acknowledge(self, request: Request, outcome: Outcome, context: Context) -> list[Outbound]:
@@ -534,16 +594,19 @@ class TradeCaptureDialect:
         ack = self.ack_record(request, outcome, code, context)
         outbound = [Outbound(encode(self.spec.ae, ack))]
         session = context.session
-        self._record_delivery(
-            recipient=session.firm,
-            msg_type=f"AE/{code}",
-            ns=context.now_ns,
-            environment=outcome.environment,
-            session_id=session.session_id,
-            report_id=outcome.stored.report_id,
-            registered=session.uat_registered,
-        )
-        contra = outcome.stored.report.contra_mpid
+        stored = outcome.stored
+        deliveries = [
+            DeliveryNote(
+                recipient=session.firm,
+                msg_type=f"AE/{code}",
+                ns=context.now_ns,
+                environment=outcome.environment,
+                session_id=session.session_id,
+                report_id=stored.report_id,
+                registered=session.uat_registered,
+            )
+        ]
+        contra = stored.report.contra_mpid
         allege = self.spec.events.allege
         if (
             action is Action.NEW
@@ -551,18 +614,21 @@ class TradeCaptureDialect:
             and allege is not None
             and contra is not None
             and contra not in (base.CUSTOMER, base.AFFILIATE)
-            and contra != outcome.stored.report.reporting_mpid
+            and contra != stored.report.reporting_mpid
         ):
             message = encode(self.spec.ae, self.allege_record(ack, allege, outcome))
             outbound.append(Outbound(message, to_firm=contra))
-            self._record_delivery(
-                recipient=contra,
-                msg_type=f"AE/{allege}",
-                ns=context.now_ns,
-                environment=outcome.environment,
-                report_id=outcome.stored.report_id,
-                detail="contra-party allege, routed to the contra MPID's sessions",
+            deliveries.append(
+                DeliveryNote(
+                    recipient=contra,
+                    msg_type=f"AE/{allege}",
+                    ns=context.now_ns,
+                    environment=outcome.environment,
+                    report_id=stored.report_id,
+                    detail="contra-party allege, routed to the contra MPID's sessions",
+                )
             )
+        self._record_deliveries(deliveries)
         return outbound
 
     def ack_record(self, request: Request, outcome: Outcome, code: str, context: Context) -> Record:
@@ -570,7 +636,7 @@ class TradeCaptureDialect:
         record = request.record
         stored = outcome.stored
         trade = stored.report
-        ack = self.echo(record, self._ae_tags, drop=frozenset({1003, 22011, 1126, 22012, 1011}))
+        ack = self.echo(record, self._ae_tags, drop=_ISSUED_BY_FACILITY)
         ack.set(1011, code)
         ack.set(571, f"{code}{outcome.control_number}")
         ack.set(572, record.get(571))
@@ -635,7 +701,7 @@ class TradeCaptureDialect:
     def allege_record(self, ack: Record, code: str, outcome: Outcome) -> Record:
         """The contra party's allege (856=1 Alleged; TRACE spec v2.1 CAAL): the trade as
         reported, without the reporting firm's own references, memo or commission."""
-        allege = base.copy_record(ack, drop=frozenset({572, 1041, 5149}))
+        allege = base.copy_record(ack, drop=_REPORTER_ONLY)
         allege.set(1011, code)
         allege.set(571, f"{code}{outcome.control_number}")
         allege.set(487, "0")

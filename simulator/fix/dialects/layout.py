@@ -160,6 +160,8 @@ class _Plan:
     members: dict[int, Item]
     declared: frozenset[int]
     order: tuple[tuple[int, Group | None], ...]  # (tag, group or None) in wire order
+    groups: dict[int, Group]  # count tag -> its group
+    delimiter: int  # the tag that starts an entry, when these items are a group's
 
 
 _PLANS: dict[int, _Plan] = {}
@@ -182,7 +184,10 @@ def _plan(items: tuple[Item, ...]) -> _Plan:
                     flatten(item.items)
 
         flatten(items)
-        plan = _Plan(items, members, frozenset(members), tuple(order))
+        groups = {tag: group for tag, group in order if group is not None}
+        first = items[0]
+        delimiter = first.tag if isinstance(first, Field) else first_tag(first.items)
+        plan = _Plan(items, members, frozenset(members), tuple(order), groups, delimiter)
         _PLANS[id(items)] = plan
     return plan
 
@@ -203,21 +208,23 @@ def parse(message: FixMessage, layout: Layout, *, ignore: Iterable[int] = ()) ->
     A group whose count disagrees with its entries, an entry that does not start with the
     group's first field, or a tag repeated outside a group raises :class:`LayoutError`.
     """
-    skip = {35, *ignore}
+    skip = ignore if isinstance(ignore, frozenset) and 35 in ignore else frozenset({35, *ignore})
     fields = [(tag, value) for tag, value in message.fields if tag not in skip]
-    top = _plan(layout.items).members
+    groups = _plan(layout.items).groups
     record = Record()
+    values = record.fields
     pos = 0
-    while pos < len(fields):
+    end = len(fields)
+    while pos < end:
         tag, value = fields[pos]
-        item = top.get(tag)
-        if isinstance(item, Group):
-            record.fields[tag] = value
-            record.groups[tag], pos = _parse_group(fields, pos, item)
+        group = groups.get(tag)
+        if group is not None:
+            values[tag] = value
+            record.groups[tag], pos = _parse_group(fields, pos, group)
             continue
-        if tag in record.fields:
+        if tag in values:
             raise LayoutError(f"tag {tag} appears more than once", tag)
-        record.fields[tag] = value
+        values[tag] = value
         pos += 1
     return record
 
@@ -231,25 +238,29 @@ def _parse_count(tag: int, value: str) -> int:
 def _parse_group(fields: list[tuple[int, str]], pos: int, group: Group) -> tuple[list[Record], int]:
     count_tag, count_text = fields[pos]
     count = _parse_count(count_tag, count_text)
-    members = _plan(group.items).members
-    delimiter = group.delimiter
+    plan = _plan(group.items)
+    members = plan.declared
+    groups = plan.groups
+    delimiter = plan.delimiter
     entries: list[Record] = []
+    entry: Record | None = None
     pos += 1
-    while pos < len(fields):
+    end = len(fields)
+    while pos < end:
         tag, value = fields[pos]
         if tag not in members:
             break
         if tag == delimiter:
-            entries.append(Record())
-        elif not entries:
+            entry = Record()
+            entries.append(entry)
+        elif entry is None:
             raise LayoutError(
                 f"group {count_tag} must start each entry with tag {delimiter}, found {tag}", tag
             )
-        entry = entries[-1]
-        item = members[tag]
-        if isinstance(item, Group):
+        nested = groups.get(tag)
+        if nested is not None:
             entry.fields[tag] = value
-            entry.groups[tag], pos = _parse_group(fields, pos, item)
+            entry.groups[tag], pos = _parse_group(fields, pos, nested)
             continue
         if tag in entry.fields:
             raise LayoutError(f"tag {tag} repeated in one entry of group {count_tag}", tag)
@@ -269,20 +280,34 @@ def encode(layout: Layout, record: Record) -> FixMessage:
     ``ValueError`` so a test catches it before a firm's validating engine would.
     """
     message = FixMessage([(35, layout.msg_type)])
-    _encode_items(layout.items, record, message, layout.name)
+    try:
+        _encode_items(layout.items, record, message)
+    except _UnknownTags as exc:
+        place = "/".join([layout.name, *(str(tag) for tag in reversed(exc.path))])
+        raise ValueError(f"{place}: tags {exc.unknown} are not in the layout") from None
     return message
 
 
-def _encode_items(items: tuple[Item, ...], record: Record, out: FixMessage, where: str) -> None:
+class _UnknownTags(ValueError):
+    """Tags a record holds that its layout does not declare; ``path`` is the count tags of the
+    groups it was found in, innermost first (built only on this error path)."""
+
+    def __init__(self, unknown: list[int]) -> None:
+        super().__init__(f"tags {unknown} are not in the layout")
+        self.unknown = unknown
+        self.path: list[int] = []
+
+
+def _encode_items(items: tuple[Item, ...], record: Record, out: FixMessage) -> None:
     plan = _plan(items)
     fields = record.fields
     if not plan.declared.issuperset(fields):
-        unknown = [tag for tag in fields if tag not in plan.declared]
-        raise ValueError(f"{where}: tags {unknown} are not in the layout")
+        raise _UnknownTags([tag for tag in fields if tag not in plan.declared])
     append = out.fields.append
+    get = fields.get
     for tag, group in plan.order:
         if group is None:
-            value = fields.get(tag)
+            value = get(tag)
             if value is not None:
                 append((tag, value))
             continue
@@ -290,7 +315,11 @@ def _encode_items(items: tuple[Item, ...], record: Record, out: FixMessage, wher
         if entries:
             append((tag, str(len(entries))))
             for entry in entries:
-                _encode_items(group.items, entry, out, f"{where}/{tag}")
+                try:
+                    _encode_items(group.items, entry, out)
+                except _UnknownTags as exc:
+                    exc.path.append(tag)
+                    raise
 
 
 def required_missing(items: tuple[Item, ...], record: Record) -> list[int]:

@@ -21,13 +21,15 @@ facility's rules that do not depend on the wire format and answers with an :clas
   the web layer); the journal flags production reports that agree on MPID, security, quantity,
   price, side and execution time across routes as likely duplicates (seed 001).
 
-Deliveries (who received which acknowledgement) are recorded through :meth:`record_delivery`.
+Deliveries (who received which acknowledgement) are recorded through :meth:`record_delivery`
+and, several at once, :meth:`record_deliveries`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -42,7 +44,7 @@ from simulator.fix.dialects.base import (
     NOT_WITHIN_ALLOWABLE_TIME,
     DialectReject,
 )
-from simulator.journal.base import Journal, RejectRecord, ReportRef, StoredReport
+from simulator.journal.base import DeliveryNote, Journal, RejectRecord, ReportRef, StoredReport
 from simulator.timestamps import local_date
 
 Assess = Callable[[FacilityId, int, int], Decision]
@@ -172,6 +174,15 @@ class ReportingService:
 
     # -- processing -------------------------------------------------------------------------------
 
+    def batch(self) -> AbstractContextManager[None]:
+        """One journal transaction around many submissions (group commit).
+
+        Everything processed inside commits together when the block exits (the journal's
+        :meth:`~simulator.journal.sqlite.SqliteJournal.batch`); a refusal inside still stands on
+        its own. Write the answers after the block: that is the durability promise.
+        """
+        return self.journal.batch()
+
     def process(self, submission: Submission) -> Outcome:
         """Apply the rules and journal the result; raise on refusal.
 
@@ -184,19 +195,31 @@ class ReportingService:
             reason = self.availability(facility, ns)
             if reason is not None:
                 raise DialectReject(reason, f"{facility} is not available")
-        environment = self.environment(submission.session, facility, ns)
-        uat = self.uat_window(facility, ns) if environment is Environment.UAT else None
+        session = submission.session
+        # environment(), with the UAT window looked up once: it is also the Outcome's ``uat``.
+        uat = None if session.region is Region.NTF else self.uat_window(facility, ns)
+        if session.region is Region.NTF:
+            environment = Environment.NTF
+        else:
+            environment = Environment.PRODUCTION if uat is None else Environment.UAT
         report = submission.report
         if report is not None:
-            report = replace(
-                report,
-                route=Route.FIX,
-                environment=environment,
-                region=submission.session.region,
-                session_id=report.session_id or submission.session.session_id,
-            )
+            session_id = report.session_id or session.session_id
+            if (
+                report.route is not Route.FIX
+                or report.environment is not environment
+                or report.region is not session.region
+                or report.session_id != session_id
+            ):  # a dialect usually builds it this way already: skip the copy then
+                report = replace(
+                    report,
+                    route=Route.FIX,
+                    environment=environment,
+                    region=session.region,
+                    session_id=session_id,
+                )
         ref = submission.ref
-        if ref is not None:
+        if ref is not None and ref.environment is not environment:
             ref = replace(ref, environment=environment)
         action = submission.action
         if action is Action.NEW:
@@ -327,6 +350,26 @@ class ReportingService:
             registered=registered if environment is Environment.UAT else None,
             detail=detail,
         )
+
+    def record_deliveries(self, notes: Sequence[DeliveryNote]) -> None:
+        """Record several deliveries in one journal call (an acknowledgement and its allege);
+        ``registered`` is kept only during a UAT, as in :meth:`record_delivery`."""
+        self.journal.record_deliveries(
+            [
+                note
+                if note.registered is None or note.environment is Environment.UAT
+                else _unregistered(note)
+                for note in notes
+            ]
+        )
+
+
+def _unregistered(note: DeliveryNote) -> DeliveryNote:
+    """``note`` without ``registered`` (it is only recorded during a UAT)."""
+    return DeliveryNote(
+        note.recipient, note.msg_type, note.ns, note.report_id, note.reject_id,
+        note.environment, note.session_id, note.copy, None, note.detail,
+    )  # fmt: skip
 
 
 __all__ = [

@@ -238,7 +238,7 @@ class TraceDialect(TradeCaptureDialect):
         record = request.record
         product = self.product
         extra: dict[str, str] = {}
-        traded = base.date_field(record, 75, "TradeDate")
+        traded = request.trade_date or base.date_field(record, 75, "TradeDate")
         launch = context.profile.launch
         oldest = max(OLDEST_TRADE_DATE, launch.date) if launch else OLDEST_TRADE_DATE
         if traded is not None and traded < oldest:
