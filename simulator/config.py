@@ -11,6 +11,11 @@ field. :mod:`tomllib` gives line numbers only for syntax errors, so for a semant
 unknown facility, a port used twice) the line of the offending key is found by
 :class:`_Lines`, a small scan of the text that tracks ``[table]`` and ``[[array]]`` headers.
 
+``[[faults]]`` tables arm fault injection at start (``docs/faults.md``): each is read by
+:func:`simulator.faults.spec.parse_fault`, and the ports, sessions and firms it names are checked
+against this config, so ``facsim serve --check`` catches a fault aimed at nothing. A session's
+``secondary_port`` opens its hot-hot secondary (same sessions, same store) next to the primary.
+
 Facility defaults (BeginString, CompIDs, heartbeat, daily sequence reset, unknown-CompID policy)
 come from :data:`FACILITY_DEFAULTS`, which mirrors the ``[fix]`` tables of the facility profiles
 (``simulator/facilities/data/*.toml``, sources there; a unit test keeps the two equal).
@@ -29,6 +34,8 @@ from typing import Any
 
 from simulator.domain.facility import FacilityId, PortType, Region
 from simulator.errors import ConfigError
+from simulator.faults.plan import FaultPlan, SessionRef
+from simulator.faults.spec import FaultSpec, FaultSpecError, parse_fault
 from simulator.fix.session import UnknownCompIdPolicy
 
 DEFAULT_CONFIG = "default_config.toml"
@@ -123,6 +130,15 @@ class PortConfig:
     logon_timeout: int = 10
     max_message_size: int = 1 << 20
     host: str = "127.0.0.1"
+    secondary_port: int | None = None  # the hot-hot secondary (0: any free port; None: none)
+
+    def session_ids(self) -> list[str]:
+        return [session_id(self.name, login.comp_id, login.sub_id) for login in self.logins]
+
+
+def session_id(port: str, comp_id: str, sub_id: str | None = None) -> str:
+    """A FIX session's id: ``<port>:<CompID>[:<SubID>]`` (``trace-ca:ACMEFIX``)."""
+    return f"{port}:{comp_id}" + (f":{sub_id}" if sub_id else "")
 
 
 @dataclass(frozen=True)
@@ -132,6 +148,25 @@ class ServeConfig:
     firms: Mapping[str, FirmConfig]
     ports: tuple[PortConfig, ...]
     sections: Mapping[str, Any] = field(default_factory=dict)  # [web], [control], [faults]
+    faults: tuple[FaultSpec, ...] = ()
+
+    def session_refs(self) -> list[SessionRef]:
+        """Every session this config serves, as the fault plan sees it."""
+        refs = []
+        for port in self.ports:
+            for login in port.logins:
+                firm = self.firms[login.firm]
+                refs.append(
+                    SessionRef(
+                        session_id(port.name, login.comp_id, login.sub_id),
+                        port.name,
+                        port.facility,
+                        firm.name,
+                        login.comp_id,
+                        firm.mpids,
+                    )
+                )
+        return refs
 
     def port(self, name: str) -> PortConfig:
         for port in self.ports:
@@ -321,7 +356,33 @@ def parse_config(text: str, source: str = "<config>") -> ServeConfig:
     firms = _firms(source, lines, data, top)
     ports = _ports(source, lines, data, top, firms, host)
     sections: dict[str, Any] = {k: data[k] for k in ("web", "control", "faults") if k in data}
-    return ServeConfig(source, host, firms, ports, sections)
+    config = ServeConfig(source, host, firms, ports, sections)
+    faults = _faults(source, lines, data, top, config)
+    return ServeConfig(source, host, firms, ports, sections, faults)
+
+
+def _faults(
+    source: str, lines: _Lines, data: Mapping[str, Any], top: _Reader, config: ServeConfig
+) -> tuple[FaultSpec, ...]:
+    """``[[faults]]``: each a fault as ``POST /faults`` takes it, checked against the ports."""
+    entries = data.get("faults")
+    if entries is None:
+        return ()
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise top.error("faults", "must be an array of tables: [[faults]]")
+    plan = FaultPlan(config.session_refs(), {port.name: port.facility for port in config.ports})
+    specs = []
+    for index, entry in enumerate(entries):
+        reader = _Reader(source, lines, "faults", index, entry)
+        try:
+            spec = parse_fault(entry)
+            plan.resolve(spec)
+        except FaultSpecError as exc:
+            if exc.field in entry:
+                raise reader.error(exc.field, exc.detail) from None
+            raise reader.error(None, f"{exc.field}: {exc.detail}") from None
+        specs.append(spec)
+    return tuple(specs)
 
 
 def _array(top: _Reader, data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
@@ -391,6 +452,7 @@ _SESSION_KEYS = (
     "validate_fields",
     "logon_timeout",
     "max_message_size",
+    "secondary_port",
 )
 
 
@@ -436,6 +498,14 @@ def _ports(
             raise r.error("port", f"port {port} is already used by session {numbers[port]!r}")
         if port:
             numbers[port] = name
+        secondary: int | None = None
+        if "secondary_port" in entry:
+            secondary = r.integer("secondary_port", 0, 0, 65535)
+            if secondary and secondary in numbers:
+                used = numbers[secondary]
+                raise r.error("secondary_port", f"port {secondary} is already used by {used!r}")
+            if secondary:
+                numbers[secondary] = f"{name} (secondary)"
         heartbeat_min = r.integer("heartbeat_min", defaults.heartbeat_min, 1, 3600)
         high = max(defaults.heartbeat_max, heartbeat_min)
         heartbeat_max = r.integer("heartbeat_max", high, 1, 3600)
@@ -481,6 +551,7 @@ def _ports(
                 logon_timeout=r.integer("logon_timeout", 10, 1, 3600),
                 max_message_size=r.integer("max_message_size", 1 << 20, 1024, 64 << 20),
                 host=r.string("host", host),
+                secondary_port=secondary,
             )
         )
     return tuple(ports)

@@ -17,6 +17,14 @@ firm name or MPID -- at the same facility and region. Every acknowledgement and 
 CopyMsgIndicator 797=Y (TRACE FIX specification, facilities.md 3.1 "Drop copy"); a drop copy is
 stored even while its consumer is away and recovered by ResendRequest at its next Logon.
 
+Fault injection (issue 6). At start the component creates the simulator's
+:class:`~simulator.faults.runtime.FaultRuntime` (``context.services["faults"]``: the control
+API's ``/faults``, the BDD fault steps) and arms the config's ``[[faults]]``. The runtime hooks
+the sessions, times the faults and writes each to the journal; this component supplies what it
+needs -- the sessions and their live connections, ports that can go down, hot-hot secondary
+listeners (``secondary_port``, or started when a failover is armed) -- and asks it, for each
+inbound application message, whether a throttle refuses it.
+
 Durability (issue 3, "an acknowledged report is durable"): for a batch of input the session first
 counts the messages and the store commits those numbers; the dialect journals each report (one
 journal ``batch()`` per read, committed before this method returns); the session stores each
@@ -34,7 +42,11 @@ from typing import Any
 
 from simulator.clock import SECOND, Clock, OffsetClock
 from simulator.config import FirmConfig, PortConfig, ServeConfig
+from simulator.config import session_id as make_session_id
 from simulator.domain.facility import FacilityId, Region
+from simulator.faults.plan import SessionRef
+from simulator.faults.runtime import FaultRuntime
+from simulator.faults.spec import ThrottleAction
 from simulator.fix.application import Application, Outbound, SessionInfo
 from simulator.fix.dictionary import DataDictionary, for_session
 from simulator.fix.errors import BusinessRejectError, BusinessRejectReason, SessionRejectError
@@ -106,11 +118,21 @@ class FixComponent:
         self._stores: SqliteStoreFactory | None = None
         self._context: SimulatorContext | None = None
         self._touched: set[str] = set()
+        self._refs: dict[str, SessionRef] = {}
+        self._ports: dict[str, PortConfig] = {}
+        self._directories: dict[str, SessionDirectory] = {}
+        self.secondaries: dict[str, FixListener] = {}
+        self._secondary_endpoints: dict[str, Endpoint] = {}
+        self.faults: FaultRuntime | None = None
+        self._endpoint_lists: Any = None
 
     # -- lifecycle --
 
     async def start(self, context: SimulatorContext) -> list[Endpoint]:
         self._context = context
+        # the simulator's own list of endpoints (``Simulator.endpoints``, which the control API
+        # and the harness read); a secondary started later by a failover is added to it
+        self._endpoint_lists = context.services.get("endpoints")
         clock = context.clock
         if not self.memory_store:
             path = Path(self.store_path) if self.store_path else Path(context.data_dir)
@@ -145,11 +167,19 @@ class FixComponent:
                 )
                 bound = await listener.start()
                 self.listeners[port.name] = listener
+                self._ports[port.name] = port
+                self._directories[port.name] = directory
                 endpoints.append(self._endpoint(port, bound))
+            for port in self.config.ports:
+                if port.secondary_port is not None:
+                    endpoints.append(await self._start_secondary(port, port.secondary_port))
+            self.faults = FaultRuntime(self, context)
+            await self.faults.start(self.config.faults)
         except BaseException:
             await self.stop()
             raise
         context.services[SERVICE_KEY] = self
+        context.services["faults"] = self.faults
         context.services.setdefault("reset_hooks", []).append(("fix", self.reset))
         return endpoints
 
@@ -161,9 +191,12 @@ class FixComponent:
         clock: Clock,
         dictionaries: dict[tuple[str, str], DataDictionary],
     ) -> FixSession:
-        session_id = f"{port.name}:{login.comp_id}" + (f":{login.sub_id}" if login.sub_id else "")
+        sid = make_session_id(port.name, login.comp_id, login.sub_id)
+        self._refs[sid] = SessionRef(
+            sid, port.name, port.facility, firm.name, login.comp_id, firm.mpids
+        )
         info = SessionInfo(
-            session_id=session_id,
+            session_id=sid,
             facility=port.facility,
             begin_string=port.begin_string,
             facility_comp_id=port.facility_comp_id,
@@ -181,15 +214,13 @@ class FixComponent:
         app = None
         if not port.drop_copy and self.application_factory is not None:
             app = self.application_factory(info, self._context)
-        self._apps[session_id] = app
+        self._apps[sid] = app
         dictionary = self._dictionary(port, dictionaries)
         if port.drop_copy:
             supported: frozenset[str] | None = frozenset()  # outbound only: 35=j 380=3
         else:
             supported = getattr(app, "msg_types", None)
-        store: MessageStore = (
-            self._stores.store(session_id) if self._stores is not None else MemoryStore()
-        )
+        store: MessageStore = self._stores.store(sid) if self._stores is not None else MemoryStore()
         session = FixSession(
             SessionConfig(
                 info=info,
@@ -206,7 +237,7 @@ class FixComponent:
             ),
             store,
         )
-        self.sessions[session_id] = session
+        self.sessions[sid] = session
         key = (firm.name, port.facility, port.region)
         (self._drops if port.drop_copy else self._trading).setdefault(key, []).append(session)
         return session
@@ -273,12 +304,15 @@ class FixComponent:
         return Endpoint("fix", port.name, "fix", port.host, bound, details)
 
     async def stop(self) -> None:
-        for listener in list(self.listeners.values()):
+        if self.faults is not None:
+            await self.faults.stop()
+        for listener in [*self.listeners.values(), *self.secondaries.values()]:
             try:
                 await listener.stop()
             except Exception:
                 log.exception("%s: error while stopping", listener.name)
         self.listeners.clear()
+        self.secondaries.clear()
         self._live.clear()
         if self._stores is not None:
             try:
@@ -336,6 +370,16 @@ class FixComponent:
             )
             self._log_reject(session.reject(message, error, now))
             return
+        faults = self.faults
+        if faults is not None:
+            throttled = faults.throttle(session.session_id, message.msg_type or "", now)
+            if throttled is not None:  # fault injection: beyond the session's rate
+                if throttled.action is ThrottleAction.DISCONNECT:
+                    session.drop(now, logout=True, text=throttled.text)
+                else:
+                    error = BusinessRejectError(BusinessRejectReason.OTHER, text=throttled.text)
+                    self._log_reject(session.reject(message, error, now))
+                return
         try:
             outbound = app.on_message(session.info, message, now)
         except (SessionRejectError, BusinessRejectError) as exc:
@@ -429,6 +473,60 @@ class FixComponent:
             out.append(item)
         return out
 
+    # -- for the fault runtime (simulator.faults.runtime.FixPorts) --
+
+    def session_refs(self) -> list[SessionRef]:
+        return list(self._refs.values())
+
+    def port_facilities(self) -> dict[str, FacilityId]:
+        return {name: port.facility for name, port in self._ports.items()}
+
+    def live_handler(self, session_id: str) -> ConnectionHandler | None:
+        return self._live.get(session_id)
+
+    async def ensure_secondary(self, port: str) -> Endpoint:
+        """The hot-hot secondary of ``port``, started now (on any free port) if it is not up."""
+        endpoint = self._secondary_endpoints.get(port)
+        if endpoint is not None:
+            return endpoint
+        return await self._start_secondary(self._ports[port], 0)
+
+    def secondary_endpoint(self, port: str) -> Endpoint | None:
+        return self._secondary_endpoints.get(port)
+
+    def set_port_down(self, port: str, down: bool) -> int:
+        listener = self.listeners.get(port)
+        return listener.set_down(down) if listener is not None else 0
+
+    async def _start_secondary(self, port: PortConfig, number: int) -> Endpoint:
+        """A second listener over the primary's sessions (one store, one directory): a firm that
+        logs on there continues the session's sequence numbers, as on the facilities' hot-hot
+        primary/secondary gateways (Nasdaq native TRF FIX, facilities.md section 3; TRACE "state
+        replicated to a primary and a secondary gateway", section 3.1)."""
+        assert self._context is not None
+        bound_to = 0 if self.auto_ports or not number else number + self.port_offset
+        listener = FixListener(
+            f"{port.name}-secondary",
+            self._directories[port.name],
+            self._context.clock,
+            host=port.host,
+            port=bound_to,
+            on_events=self._on_events,
+            max_message_size=port.max_message_size,
+            logon_timeout_ns=port.logon_timeout * SECOND,
+        )
+        bound = await listener.start()
+        self.secondaries[port.name] = listener
+        primary = self._endpoint(port, bound)
+        details = {**primary.details, "role": "secondary", "primary": port.name}
+        endpoint = Endpoint("fix", f"{port.name}-secondary", "fix", port.host, bound, details)
+        self._secondary_endpoints[port.name] = endpoint
+        if self.faults is not None:  # started after start(): publish it where endpoints are read
+            lists = [self._endpoint_lists, self._context.services.get("endpoints")]
+            for published in {id(x): x for x in lists if isinstance(x, list)}.values():
+                published.append(endpoint)
+        return endpoint
+
     def disconnect(self, session_id: str) -> bool:
         """Drop a session's connection without a Logout (fault rehearsal); ``False`` if none."""
         handler = self._live.get(session_id)
@@ -438,7 +536,10 @@ class FixComponent:
         return True
 
     def reset(self) -> None:
-        """Close every connection and restart every session's numbers at 1 (between scenarios)."""
+        """Close every connection and restart every session's numbers at 1 (between scenarios);
+        every fault is cancelled and the configured ones armed again."""
+        if self.faults is not None:
+            self.faults.reset()
         for handler in list(self._live.values()):
             handler.close()
         for session in self.sessions.values():

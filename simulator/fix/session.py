@@ -32,6 +32,7 @@ dialect become wire rejects in one place, :meth:`FixSession.reject`.
 from __future__ import annotations
 
 import datetime as dt
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -120,6 +121,55 @@ class DailyReset:
     def next_start_ns(self, now_ns: int) -> int:
         day = self._day(now_ns) + dt.timedelta(days=1)
         return local_ns(day, self.at.hour, self.at.minute, self.at.second, tz=self.tz)
+
+
+# -- fault hooks (issue 6: fault injection; the plan that decides lives in simulator/faults) --
+
+KEEPALIVE_TYPES = frozenset({"0", "1"})  # Heartbeat and TestRequest: what a silent facility omits
+
+
+@dataclass(frozen=True, slots=True)
+class SendPlan:
+    """Before a message is numbered: leave it out (a keep-alive only) or skip numbers first."""
+
+    suppress: bool = False
+    skip: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundFault:
+    """What happens to one outbound message that is already numbered and stored.
+
+    ``withhold``: never written (a ResendRequest recovers it from the store). ``hold_until_ns``:
+    written at that simulated instant, with everything queued behind it. ``replacement``: these
+    bytes are written instead (garbled); the store keeps the original. ``duplicate``: written
+    again at once with PossDupFlag, as a resend. ``close``: the connection ends after it, with a
+    Logout carrying ``logout_text`` first when ``logout``.
+    """
+
+    withhold: bool = False
+    hold_until_ns: int | None = None
+    replacement: bytes | None = None
+    duplicate: bool = False
+    close: bool = False
+    logout: bool = False
+    logout_text: str | None = None
+    reason: str = "dropped by the facility (fault injection)"
+
+
+class FaultHook(Protocol):
+    """A session's view of the fault plan (:mod:`simulator.faults`); ``None`` when no fault is
+    armed, so a session without faults pays one attribute test per message."""
+
+    def before_send(self, msg_type: str, now_ns: int, live: bool) -> SendPlan | None: ...
+
+    def on_write(
+        self, msg_type: str, seq: int, raw: bytes, now_ns: int
+    ) -> OutboundFault | None: ...
+
+    def on_inbound(self, msg_type: str, now_ns: int) -> str | None:
+        """The reason to drop the connection before this inbound message is read, or ``None``."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -304,6 +354,9 @@ class FixSession:
         self._resend_until: int | None = None
         self._peer_sub_id: str | None = None
         self._attached = False
+        #: fault injection (set by the runtime while a fault is armed; see :class:`FaultHook`)
+        self.faults: FaultHook | None = None
+        self._held: deque[tuple[int, bytes]] = deque()  # (release instant, bytes): delayed output
 
     # -- properties --
 
@@ -347,6 +400,7 @@ class FixSession:
         self.test_request_sent_ns = None
         self.close_reason = None
         self._out.clear()
+        self._held.clear()
         self._queue.clear()
         self._resend_until = None
         return self._events
@@ -358,6 +412,7 @@ class FixSession:
             self._go(SessionInput.DISCONNECT)
             self._events.append(Disconnected(self.session_id, reason))
         self._out.clear()
+        self._held.clear()
         self._queue.clear()
         self.store.flush()
         return self._events
@@ -846,21 +901,72 @@ class FixSession:
         return head
 
     def _send(self, message: FixMessage, now: int) -> int:
+        hook = self.faults
+        msg_type = message.msg_type or ""
+        if hook is not None:
+            plan = hook.before_send(msg_type, now, self.state in _LIVE)
+            if plan is not None:
+                if plan.suppress and msg_type in KEEPALIVE_TYPES:
+                    self.last_sent_ns = now  # as if sent, so the heartbeat timer does not spin
+                    return 0
+                if plan.skip:  # an outbound sequence gap: the numbers are simply never used
+                    self.store.set_next_sender_seq(self.store.next_sender_seq + plan.skip)
         seq = self.store.next_sender_seq
         raw = build(self.begin_string, self._head(seq, self._stamp(now)), message)
-        admin = message.msg_type in ADMIN
+        admin = msg_type in ADMIN
         if admin:  # never resent (gap-filled instead), so only the number is kept
             self.store.set_next_sender_seq(seq + 1)
         else:
             self.store.save(seq, raw)
         if self.state in _LIVE or (admin and self.state in _WRITABLE):
-            self._write(raw, now)
+            fault = hook.on_write(msg_type, seq, raw, now) if hook is not None else None
+            if fault is None:
+                self._write(raw, now)
+            else:
+                self._apply_fault(fault, raw, now)
         return seq
 
-    def _write(self, raw: bytes, now: int) -> None:
-        self._out.append(raw)
+    def _write(self, raw: bytes, now: int, hold_until: int | None = None) -> None:
+        if hold_until is not None or self._held:  # delayed output keeps its order
+            release = max(hold_until or 0, self._held[-1][0] if self._held else 0)
+            self._held.append((release, raw))
+        else:
+            self._out.append(raw)
         self.messages_sent += 1
         self.last_sent_ns = now
+
+    def _apply_fault(self, fault: OutboundFault, raw: bytes, now: int) -> None:
+        """Apply what the fault plan decided for one stored outbound message (issue 6)."""
+        if not fault.withhold:
+            self._write(fault.replacement or raw, now, fault.hold_until_ns)
+            if fault.duplicate:
+                copy = decode(raw)
+                copy.set(122, copy.get(52, ""))
+                copy.set(52, self._stamp(now))
+                copy.set(43, "Y")
+                self._write(build(self.begin_string, (), copy), now, fault.hold_until_ns)
+        if fault.close and self.state is not SessionState.CLOSING:
+            if fault.logout:
+                self._send_logout(fault.logout_text, now)
+            self._close(fault.reason)
+
+    def _release_held(self, now: int) -> None:
+        held = self._held
+        while held and held[0][0] <= now:
+            self._out.append(held.popleft()[1])
+
+    def drop(
+        self, now_ns: int, *, logout: bool = False, text: str | None = None
+    ) -> list[SessionEvent]:
+        """End the connection now from the facility's side (fault injection): with a Logout
+        carrying ``text`` first, or without one (the TCP connection simply closes)."""
+        self._events = []
+        if self.state in (SessionState.DISCONNECTED, SessionState.CLOSING):
+            return self._events
+        if logout and self.state is SessionState.LOGGED_ON:
+            self._send_logout(text, now_ns)
+        self._close(text or "dropped by the facility (fault injection)")
+        return self._events
 
     def _send_reject(
         self, ref: FixMessage, error: SessionRejectError | BusinessRejectError, now: int
@@ -921,6 +1027,13 @@ class FixSession:
     # -- timers --
 
     def next_deadline_ns(self) -> int | None:
+        deadline = self._timer_deadline_ns()
+        if self._held and self.state in _LIVE:  # delayed output (fault injection)
+            release = self._held[0][0]
+            return release if deadline is None else min(deadline, release)
+        return deadline
+
+    def _timer_deadline_ns(self) -> int | None:
         state = self.state
         if state is SessionState.CONNECTED:
             return self.connected_ns + self.config.logon_timeout_ns
@@ -954,6 +1067,8 @@ class FixSession:
         self._events = []
         state = self.state
         now = now_ns
+        if self._held and state in _LIVE:
+            self._release_held(now)
         if state in (SessionState.CONNECTED, SessionState.LOGON_SENT):
             deadline = self.next_deadline_ns()
             if deadline is not None and now >= deadline:
@@ -1135,6 +1250,15 @@ class FixConnection:
                 self._bind(message, now_ns, events)
                 session_id = self.session.session_id if self.session else None
             else:
+                hook = self.session.faults
+                if hook is not None and (
+                    dropped := hook.on_inbound(message.msg_type or "", now_ns)
+                ):
+                    # fault injection: the connection drops with this message still on the wire
+                    events.append(Ignored(session_id, dropped))
+                    self.session.close_reason = dropped
+                    self._close(dropped, events)
+                    break
                 events.extend(self.session.receive(message, now_ns))
             if self.should_close:
                 break

@@ -14,6 +14,13 @@ nothing is closed at the logon timeout (on the simulated clock).
 :class:`FixListener` is one listening port (an acceptor, sessions found by CompID through a
 :class:`~simulator.fix.session.SessionDirectory`); :class:`FixClient` is the firm side over TCP,
 an initiator session on a real socket, used by the tests and the BDD harness.
+
+Fault injection (issue 6) reaches this layer in two places only: a listener can be put *down*
+(:meth:`FixListener.set_down`: its connections dropped without a Logout, new ones closed as soon
+as they are accepted -- a primary gateway that failed, while its hot-hot secondary, another
+listener over the same :class:`SessionDirectory`, carries on), and
+:meth:`ConnectionHandler.close` drops one connection. Everything else a fault does happens in the
+sans-I/O session, decided by :mod:`simulator.faults`.
 """
 
 from __future__ import annotations
@@ -230,6 +237,9 @@ class FixListener:
         self._tasks: set[asyncio.Task[None]] = set()
         self._server: asyncio.Server | None = None
         self._scheduler: Scheduler | None = None
+        #: down (a failed primary, fault injection): accepted connections are closed at once
+        self.down = False
+        self.refused = 0
 
     async def start(self) -> int:
         """Bind and listen; returns the bound port (useful with port 0)."""
@@ -238,7 +248,24 @@ class FixListener:
         self.port = self._server.sockets[0].getsockname()[1]
         return self.port
 
+    def set_down(self, down: bool) -> int:
+        """Put the port down (``True``: every connection dropped without a Logout, new ones
+        closed on accept) or back up; returns how many connections were dropped."""
+        self.down = down
+        if not down:
+            return 0
+        dropped = list(self.handlers)
+        for handler in dropped:
+            handler.close()
+        return len(dropped)
+
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.down:
+            self.refused += 1
+            log.info("%s: down (failover): connection closed on accept", self.name)
+            with contextlib.suppress(Exception):
+                writer.close()
+            return
         assert self._scheduler is not None
         connection = FixConnection(
             directory=self.directory,

@@ -3,8 +3,9 @@
 What a test needs to drive the simulator without touching its internals (in the manner of
 moto's ``/moto-api`` and LocalStack's ``/_localstack`` endpoints): health and readiness, reset,
 the clock (read, set, advance), the captured outbox (emails, SMS and voice codes), journal
-queries, the audit log, the timeline, the endpoints, a few entitlement and MFA helpers, and its
-own OpenAPI document at ``/openapi.json`` (the same text as ``docs/openapi.json``).
+queries, the audit log, the timeline, the endpoints, a few entitlement and MFA helpers, the fault
+switches (``/faults``: arm, list, cancel; ``/journal/faults``: what was injected), and its own
+OpenAPI document at ``/openapi.json`` (the same text as ``docs/openapi.json``).
 
 Every body and query is validated; a bad one gets ``400 {"error": code, "message": ...}``
 naming the field, an unknown path ``404``, a clock that cannot be set ``409``. A 5xx is a bug:
@@ -25,6 +26,8 @@ from aiohttp import web
 from simulator.clock import DAY, HOUR, MICROSECOND, MILLISECOND, MINUTE, SECOND, SettableClock
 from simulator.domain.trade import Environment, ReportState, Route
 from simulator.errors import UserInputError
+from simulator.faults.plan import FaultStatus
+from simulator.faults.spec import FaultKind, FaultSpecError, parse_fault
 from simulator.outbox import Channel
 from simulator.runtime import SimulatorContext
 from simulator.timestamps import TimestampError, format_iso8601, parse_iso8601
@@ -434,6 +437,79 @@ async def audit(request: web.Request) -> web.Response:
     return web.json_response({"audit": [record.to_json() for record in found]})
 
 
+# -- faults -------------------------------------------------------------------------------------
+
+
+def _faults(request: web.Request) -> Any:
+    runtime = _context(request).services.get("faults")
+    if runtime is None:
+        raise WebError(404, "no-faults", "this simulator serves no FIX ports to inject faults into")
+    return runtime
+
+
+def _fault_id(request: web.Request) -> int:
+    text = request.match_info["fault_id"]
+    if not re.fullmatch(r"\d{1,9}", text):
+        raise UserInputError("must be a fault number", source="fault_id")
+    return int(text)
+
+
+async def faults_post(request: web.Request) -> web.Response:
+    """Arm a fault (docs/faults.md); ``201`` with the fault, ``400`` naming the bad field."""
+    runtime = _faults(request)
+    body = await _body(request)
+    try:
+        spec = parse_fault(body)
+        fault = await runtime.add(spec, source="api")
+    except FaultSpecError as exc:
+        raise WebError(400, "bad-fault", str(exc)) from None
+    return web.json_response(runtime.describe(fault), status=201)
+
+
+async def faults_get(request: web.Request) -> web.Response:
+    runtime = _faults(request)
+    status = _query_choice(request, "status", [s.value for s in FaultStatus])
+    kind = _query_choice(request, "kind", [k.value for k in FaultKind])
+    found = [
+        runtime.describe(fault)
+        for fault in runtime.faults()
+        if (status is None or fault.status.value == status)
+        and (kind is None or fault.kind.value == kind)
+    ]
+    return web.json_response({"faults": found})
+
+
+async def fault_get(request: web.Request) -> web.Response:
+    runtime = _faults(request)
+    fault = runtime.plan.get(_fault_id(request))
+    if fault is None:
+        raise WebError(404, "fault-not-found", f"no fault {request.match_info['fault_id']}")
+    return web.json_response(runtime.describe(fault))
+
+
+async def fault_delete(request: web.Request) -> web.Response:
+    runtime = _faults(request)
+    fault = runtime.cancel(_fault_id(request))
+    if fault is None:
+        raise WebError(404, "fault-not-found", f"no fault {request.match_info['fault_id']}")
+    return web.json_response(runtime.describe(fault))
+
+
+async def faults_delete(request: web.Request) -> web.Response:
+    return web.json_response({"cancelled": _faults(request).clear()})
+
+
+async def journal_faults(request: web.Request) -> web.Response:
+    journal = _journal(request)
+    found = journal.faults(
+        scope=_query_text(request, "scope", 200),
+        kind=_query_choice(request, "kind", [k.value for k in FaultKind]),
+        since_ns=_query_instant(request, "since"),
+        until_ns=_query_instant(request, "until"),
+    )
+    return web.json_response({"faults": [record.to_json() for record in found]})
+
+
 # -- timeline, web, entitlement, MFA, UAT -------------------------------------------------------
 
 
@@ -572,6 +648,12 @@ def build_control_app(context: SimulatorContext) -> web.Application:
     router.add_get("/journal/rejects", journal_rejects)
     router.add_get("/journal/duplicates", journal_duplicates)
     router.add_get("/journal/deliveries", journal_deliveries)
+    router.add_get("/journal/faults", journal_faults)
+    router.add_get("/faults", faults_get)
+    router.add_post("/faults", faults_post)
+    router.add_delete("/faults", faults_delete)
+    router.add_get("/faults/{fault_id}", fault_get)
+    router.add_delete("/faults/{fault_id}", fault_delete)
     router.add_get("/audit", audit)
     router.add_get("/timeline", timeline)
     router.add_get("/web", web_info)

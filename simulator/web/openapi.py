@@ -13,6 +13,7 @@ from typing import Any
 
 from simulator import __version__
 from simulator.domain.trade import Environment, ReportState, Route
+from simulator.faults import openapi as faults_openapi
 from simulator.outbox import Channel
 
 _ERROR = {"$ref": "#/components/responses/Error"}
@@ -334,7 +335,7 @@ def document() -> dict[str, Any]:
                 "docs/control-api.md."
             ),
         },
-        "paths": paths,
+        "paths": {**paths, **faults_openapi.paths()},
         "components": {
             "responses": {
                 "Error": _json({"$ref": "#/components/schemas/Error"}, "refused"),
@@ -344,6 +345,7 @@ def document() -> dict[str, Any]:
                 ),
             },
             "schemas": {
+                **faults_openapi.schemas(),
                 "Error": _object(
                     {
                         "error": {"type": "string"},
