@@ -124,7 +124,7 @@ class PortConfig:
     drop_copy: bool = False
     unknown_comp_ids: UnknownCompIdPolicy = UnknownCompIdPolicy.LOGOUT
     daily_reset: dt.time | None = None
-    max_latency: int | str = "auto"  # seconds, "off", or "auto" (off on an offset clock)
+    max_latency: int | str = "auto"  # seconds, "off", or "auto" (on the system clock only)
     dictionary: str | None = None
     validate_fields: bool = True
     logon_timeout: int = 10

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import importlib
 import inspect
 import logging
@@ -412,24 +411,6 @@ async def serve_async(
     return 0
 
 
-def for_firm_engines(config: ServeConfig, clock: Clock) -> ServeConfig:
-    """The config as served to firms' own engines on ``clock``.
-
-    ``max_latency = "auto"`` checks SendingTime against the simulated clock only where the two
-    can agree: the FIX component turns it off on an offset clock (``--at``), and this turns it
-    off on a served manual clock (``--clock manual``) too, whose frozen instant is as far from
-    an engine's wall clock. (The BDD harness builds its in-process simulator without this: its
-    firm side stamps the very manual clock the facility reads, so the check stays on there.)
-    """
-    if not isinstance(clock, ManualClock):
-        return config
-    ports = tuple(
-        dataclasses.replace(port, max_latency="off") if port.max_latency == "auto" else port
-        for port in config.ports
-    )
-    return dataclasses.replace(config, ports=ports)
-
-
 def check(config: ServeConfig, out: TextIO, port_offset: int, auto_ports: bool) -> int:
     print(f"config {config.source}: {len(config.ports)} ports, {len(config.firms)} firms", file=out)
     for port in config.ports:
@@ -462,7 +443,7 @@ def run(args: argparse.Namespace) -> int:
     with logging_to_stderr(clock, args.log_level):
         return asyncio.run(
             serve_async(
-                for_firm_engines(config, clock),
+                config,
                 clock=clock,
                 data_dir=data_dir,
                 seed=seed,

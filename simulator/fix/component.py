@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from simulator.clock import SECOND, Clock, OffsetClock
+from simulator.clock import SECOND, Clock, SystemClock
 from simulator.config import FirmConfig, PortConfig, ServeConfig
 from simulator.config import session_id as make_session_id
 from simulator.domain.facility import FacilityId, Region
@@ -50,6 +50,7 @@ from simulator.faults.spec import ThrottleAction
 from simulator.fix.application import Application, Outbound, SessionInfo
 from simulator.fix.dictionary import DataDictionary, for_session
 from simulator.fix.errors import BusinessRejectError, BusinessRejectReason, SessionRejectError
+from simulator.fix.message import FixMessage
 from simulator.fix.session import (
     ApplicationMessage,
     DailyReset,
@@ -112,6 +113,8 @@ class FixComponent:
         self.listeners: dict[str, FixListener] = {}
         self._apps: dict[str, Application | None] = {}
         self._live: dict[str, ConnectionHandler] = {}
+        # Answers held while a read's journal batch is open (see _journal_then_deliver).
+        self._held: list[Callable[[], object]] | None = None
         self._firm_of: dict[str, str] = {}  # firm name or MPID -> firm name
         self._trading: dict[tuple[str, FacilityId, Region], list[FixSession]] = {}
         self._drops: dict[tuple[str, FacilityId, Region], list[FixSession]] = {}
@@ -247,9 +250,10 @@ class FixComponent:
         if port.max_latency == "off":
             return None
         if port.max_latency == "auto":
-            # A firm's engine stamps SendingTime with its own wall clock; against a simulator
-            # running "as of" another date every message would fail the 2-minute check.
-            return None if isinstance(clock, OffsetClock) else 120 * SECOND
+            # A firm's engine stamps SendingTime with its own wall clock. The 2-minute check
+            # (test case 2o) can only hold where the facility reads that same clock: on a
+            # simulator "as of" another date (offset or frozen clock) every message would fail.
+            return 120 * SECOND if isinstance(clock, SystemClock) else None
         return int(port.max_latency) * SECOND
 
     @staticmethod
@@ -329,13 +333,60 @@ class FixComponent:
         if apps:
             session = self.sessions[apps[0].session_id]
             session.store.flush()  # the inbound numbers are durable before anything is journaled
-            with self._journal_batch():
-                for event in events:
-                    self._event(handler, event, now)
+            self._journal_then_deliver(handler, events, apps, now)
         else:
             for event in events:
                 self._event(handler, event, now)
         self._wake_others(handler)
+
+    def _journal_then_deliver(
+        self,
+        handler: ConnectionHandler,
+        events: list[SessionEvent],
+        apps: list[ApplicationMessage],
+        now: int,
+    ) -> None:
+        """Journal a read's reports in one commit, and only then hand out their answers.
+
+        Issue 3: "an acknowledged report is in the journal before its acknowledgement is
+        written". The dialects' answers are held while the batch is open and delivered after it
+        commits; if the commit fails, none of them is sent (their reports are not in the
+        journal) and each application message of the read gets a Business Message Reject
+        (380=4, application not available) instead, so the firm knows to send it again.
+        """
+        self._held = []
+        try:
+            with self._journal_batch():
+                for event in events:
+                    self._event(handler, event, now)
+        except Exception:
+            log.exception("%s: the journal could not commit a read", apps[0].session_id)
+            self._held = None
+            text = "the facility could not record this message; it was not accepted, send it again"
+            reason = BusinessRejectReason.APPLICATION_NOT_AVAILABLE
+            for event in apps:
+                error = BusinessRejectError(reason, text=text)
+                self._log_reject(self.sessions[event.session_id].reject(event.message, error, now))
+            return
+        held, self._held = self._held, None
+        for answer in held:  # in the order the read's messages were handled
+            answer()
+
+    def _answer(self, send: Callable[[], object]) -> None:
+        """Send now, or after the open journal batch commits (keeping the read's order)."""
+        if self._held is not None:
+            self._held.append(send)
+        else:
+            send()
+
+    def _refuse(
+        self,
+        session: FixSession,
+        message: FixMessage,
+        error: SessionRejectError | BusinessRejectError,
+        now: int,
+    ) -> None:
+        self._answer(lambda: self._log_reject(session.reject(message, error, now)))
 
     def _journal_batch(self) -> contextlib.AbstractContextManager[Any]:
         journal = self._context.journal if self._context is not None else None
@@ -368,27 +419,28 @@ class FixComponent:
                 BusinessRejectReason.APPLICATION_NOT_AVAILABLE,
                 text="no trade-reporting application is configured on this port",
             )
-            self._log_reject(session.reject(message, error, now))
+            self._refuse(session, message, error, now)
             return
         faults = self.faults
         if faults is not None:
             throttled = faults.throttle(session.session_id, message.msg_type or "", now)
             if throttled is not None:  # fault injection: beyond the session's rate
                 if throttled.action is ThrottleAction.DISCONNECT:
-                    session.drop(now, logout=True, text=throttled.text)
+                    text = throttled.text
+                    self._answer(lambda: session.drop(now, logout=True, text=text))
                 else:
                     error = BusinessRejectError(BusinessRejectReason.OTHER, text=throttled.text)
-                    self._log_reject(session.reject(message, error, now))
+                    self._refuse(session, message, error, now)
                 return
         try:
             outbound = app.on_message(session.info, message, now)
         except (SessionRejectError, BusinessRejectError) as exc:
-            self._log_reject(session.reject(message, exc, now))
+            self._refuse(session, message, exc, now)
             return
         except Exception:  # a dialect bug must not take the session down (principle 6)
             log.exception("%s: application failed on seq %s", session.session_id, event.seq)
             error = BusinessRejectError(BusinessRejectReason.APPLICATION_NOT_AVAILABLE)
-            self._log_reject(session.reject(message, error, now))
+            self._refuse(session, message, error, now)
             return
         for out in outbound:
             self._deliver(session, out, now)
@@ -399,6 +451,9 @@ class FixComponent:
             log.warning("%s", event)
 
     def _deliver(self, origin: FixSession, outbound: Outbound, now: int) -> None:
+        if self._held is not None:  # a journal batch is open: deliver after it commits
+            self._held.append(lambda: self._deliver(origin, outbound, now))
+            return
         info = origin.info
         if outbound.to_firm is None:
             targets = [origin]

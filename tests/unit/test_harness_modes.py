@@ -285,16 +285,3 @@ def test_the_remote_mirror_clock_is_preset_silently_then_notifies() -> None:
     clock.set_ns(10)
     assert calls == [10]
     assert clock.real_seconds_until(10) == 0.0 and clock.real_seconds_until(11) is None
-
-
-def test_a_served_manual_clock_does_not_check_a_firm_engines_sending_time() -> None:
-    from simulator.cli.serve import for_firm_engines
-    from simulator.clock import SystemClock
-    from simulator.config import load_config
-
-    config = load_config(None)
-    assert {p.max_latency for p in config.ports} == {"auto"}
-    served = for_firm_engines(config, ManualClock(START))
-    assert {p.max_latency for p in served.ports} == {"off"}
-    assert [p.name for p in served.ports] == [p.name for p in config.ports]
-    assert for_firm_engines(config, SystemClock()) is config

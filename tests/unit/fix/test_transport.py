@@ -7,16 +7,18 @@ clock; the waits only bound how long a broken build could hang.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
-from simulator.clock import SECOND, ManualClock
+from simulator.clock import SECOND, ManualClock, OffsetClock, SystemClock
 from simulator.config import parse_config
 from simulator.domain.facility import FacilityId
 from simulator.fix.application import Outbound, SessionInfo
@@ -100,6 +102,7 @@ class Harness:
         self.data_dir = data_dir
         self.echo = echo
         self.component: FixComponent | None = None
+        self.journal: Any = None
         self.clients: list[FixClient] = []
         self.ports: dict[str, int] = {}
 
@@ -110,7 +113,7 @@ class Harness:
             parse_config(CONFIG, "test.toml"), application_factory=factory, memory_store=memory
         )
         context = SimulatorContext(
-            clock=self.clock, journal=None, timeline=None, data_dir=self.data_dir
+            clock=self.clock, journal=self.journal, timeline=None, data_dir=self.data_dir
         )
         endpoints = await self.component.start(context)
         self.ports = {e.name: e.port for e in endpoints}
@@ -297,6 +300,43 @@ async def test_application_errors_become_business_rejects(harness: Harness) -> N
     assert (await client.receive(WAIT)).get(571) == "fine"
 
 
+class FlakyJournal:
+    """A journal whose batch commit fails while ``failing`` is set (a full disk, say)."""
+
+    def __init__(self) -> None:
+        self.failing = False
+        self.commits = 0
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        yield
+        if self.failing:
+            raise OSError("disk full")
+        self.commits += 1
+
+
+@pytest.mark.asyncio
+async def test_no_acknowledgement_leaves_before_its_read_is_journaled(harness: Harness) -> None:
+    """Issue 3: an acknowledged report is durable. When the journal cannot commit a read, none of
+    its acknowledgements is sent; the firm gets a Business Message Reject and may resend."""
+    harness.journal = FlakyJournal()
+    await harness.start()
+    client = await harness.client()
+    await client.logon(timeout=WAIT)
+    client.send(report("kept"))
+    assert (await client.receive(WAIT)).get(571) == "kept"
+    harness.journal.failing = True
+    client.send(report("lost"))
+    refused = await client.receive(WAIT)
+    assert (refused.msg_type, refused.get(380), refused.get(45)) == ("j", "4", "3")
+    assert "not accepted" in (refused.get(58) or "")
+    harness.journal.failing = False
+    client.send(report("again"))
+    answer = await client.receive(WAIT)
+    assert (answer.msg_type, answer.get(571)) == ("AE", "again")  # nothing for "lost" came first
+    assert harness.journal.commits == 2
+
+
 @pytest.mark.asyncio
 async def test_without_an_application_reports_get_application_not_available(
     harness: Harness,
@@ -448,3 +488,22 @@ def test_a_real_quickfix_engine_logs_on_and_off(tmp_path: Path) -> None:
     assert admin_in[0].startswith("8=FIX.4.4|") and "|35=A|" in admin_in[0]
     assert any("|35=5|" in message for message in admin_in)  # our answer to its Logout
     assert not any("|35=3|" in message for message in admin_in)
+
+
+@pytest.mark.parametrize(
+    ("setting", "clock_kind", "expected"),
+    [
+        ("auto", "system", 120 * SECOND),  # the facility and the engine read the same clock
+        ("auto", "offset", None),  # "as of" another date: an engine's wall time would fail 2o
+        ("auto", "manual", None),
+        ("off", "system", None),
+        (30, "manual", 30 * SECOND),  # an explicit tolerance is honoured on any clock
+    ],
+)
+def test_sending_time_accuracy_is_checked_only_where_the_firm_shares_the_clock(
+    setting: Any, clock_kind: str, expected: int | None
+) -> None:
+    config = parse_config(CONFIG, "test.toml")
+    port = dataclasses.replace(config.ports[0], max_latency=setting)
+    clocks = {"system": SystemClock(), "offset": OffsetClock(T0), "manual": ManualClock(T0)}
+    assert FixComponent._latency(port, clocks[clock_kind]) == expected
