@@ -44,6 +44,7 @@ pytest_plugins = [
     "steps.entitlement",
     "steps.journal",
     "steps.browser",
+    "steps.faults",
 ]
 
 DEFAULT_SEED = 20210320

@@ -17,17 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-STEP_MODULES = (
-    "steps.time",
-    "steps.timeliness",
-    "steps.supervision",
-    "steps.fix",
-    "steps.web",
-    "steps.uat",
-    "steps.entitlement",
-    "steps.journal",
-    "steps.browser",
-)
+from simulator.pytest_plugin import pytest_plugins
+
+# The step modules the pytest plugin loads: the document covers exactly what scenarios can use.
+STEP_MODULES = tuple(pytest_plugins)
 DEFAULT_OUTPUT = Path("docs/steps.md")
 KEYWORDS = ("Given", "When", "Then", "And", "But")
 

@@ -1,7 +1,6 @@
-"""Binds the fault-injection features (features/faults) and their steps (steps/faults.py)."""
+"""Binds the fault-injection features (features/faults); their steps (steps/faults.py) come
+from the facsim pytest plugin like every other step module."""
 
 from pytest_bdd import scenarios
-
-from steps.faults import *  # noqa: F403 -- the fault steps, until the plugin lists steps.faults
 
 scenarios("faults")
