@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 from pathlib import Path
 
 import pyotp
 import pytest
 
 from simulator.clock import SECOND, ManualClock
+from simulator.harness.browser import CHROMIUM, chromium_missing_reason, launch_args, must_run
 from simulator.journal import open_memory_journal
 from simulator.outbox import Outbox
 from simulator.runtime import Simulator, SimulatorContext
@@ -27,7 +27,6 @@ from simulator.web.component import ControlComponent, WebComponent
 
 playwright = pytest.importorskip("playwright.async_api")
 
-CHROMIUM = "/usr/bin/chromium"
 TINA = "tina.trader@acme.example"
 PASSWORD = "Trader-2021"
 ANSWERS = {
@@ -38,23 +37,13 @@ ANSWERS = {
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason=f"{CHROMIUM} is not installed"),
+    # Skipped where Chromium is missing, except in CI, where .ci/run installs it and a missing
+    # browser must fail rather than pass silently.
+    pytest.mark.skipif(
+        chromium_missing_reason() is not None and not must_run(),
+        reason=chromium_missing_reason() or "",
+    ),
 ]
-
-
-def launch_args(hosts: list[str]) -> list[str]:
-    rules = ",".join(f"MAP {host} 127.0.0.1" for host in hosts)
-    return [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--host-resolver-rules={rules}",
-    ]
 
 
 def test_uat_path_enrol_login_report_correct_cancel(tmp_path: Path) -> None:
