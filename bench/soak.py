@@ -387,15 +387,16 @@ class Soak:
         numbers_firm: dict[str, tuple[int, int]],
     ) -> dict[str, Any]:
         from simulator.domain.trade import ReportState
-        from simulator.fix.store import STORE_FILENAME, SqliteStoreFactory
+        from simulator.fix.store import SqliteStoreFactory
         from simulator.journal import open_journal
 
         journal = open_journal(self.data_dir, create=False)
         try:
             stored = list(journal.query())
             fault_records = len(journal.faults())
-        finally:
+        except BaseException:
             journal.close()
+            raise
         counts: dict[str, int] = {}
         states: dict[str, ReportState] = {}
         for item in stored:
@@ -427,7 +428,7 @@ class Soak:
             )
         if unconfirmed:
             problems.append(f"sessions that never confirmed recovery: {unconfirmed}")
-        factory = SqliteStoreFactory(self.data_dir / STORE_FILENAME)
+        factory = SqliteStoreFactory(journal=journal)  # the store is in the journal
         inconsistent = []
         try:
             for key, (firm_next_send, firm_next_expect) in numbers_firm.items():
@@ -443,6 +444,7 @@ class Soak:
                     )
         finally:
             factory.close()
+            journal.close()
         if inconsistent:
             problems.append(f"sessions out of step with the store: {inconsistent[:3]}")
 

@@ -25,10 +25,10 @@ needs -- the sessions and their live connections, ports that can go down, hot-ho
 listeners (``secondary_port``, or started when a failover is armed) -- and asks it, for each
 inbound application message, whether a throttle refuses it.
 
-Durability (issue 3, "an acknowledged report is durable"): for a batch of input the session first
-counts the messages and the store commits those numbers; the dialect journals each report (one
-journal ``batch()`` per read, committed before this method returns); the session stores each
-acknowledgement; only then does the transport write them (``data_to_send`` flushes the store).
+Durability (issue 3, "an acknowledged report is durable"): the sessions' message store lives in
+the journal's database, and one journal transaction per read of input holds the inbound sequence
+numbers, the reports the dialect journals and every answer the sessions store; the transport
+writes the answers only after it commits (``_journal_then_deliver``).
 """
 
 from __future__ import annotations
@@ -62,8 +62,15 @@ from simulator.fix.session import (
     SessionDirectory,
     SessionEvent,
 )
-from simulator.fix.store import STORE_FILENAME, MemoryStore, MessageStore, SqliteStoreFactory
+from simulator.fix.store import (
+    STORE_FILENAME,
+    MemoryStore,
+    MessageStore,
+    SqliteStoreFactory,
+    import_store_file,
+)
 from simulator.fix.transport import ConnectionHandler, FixListener
+from simulator.journal.sqlite import SqliteJournal
 from simulator.runtime import Endpoint, SimulatorContext
 
 log = logging.getLogger("simulator.fix")
@@ -115,6 +122,8 @@ class FixComponent:
         self._live: dict[str, ConnectionHandler] = {}
         # Answers held while a read's journal batch is open (see _journal_then_deliver).
         self._held: list[Callable[[], object]] | None = None
+        # Each session's output before the open read's transaction (see _journal_then_deliver).
+        self._marks: dict[str, tuple[FixSession, tuple[int, int, int, int]]] | None = None
         self._firm_of: dict[str, str] = {}  # firm name or MPID -> firm name
         self._trading: dict[tuple[str, FacilityId, Region], list[FixSession]] = {}
         self._drops: dict[tuple[str, FacilityId, Region], list[FixSession]] = {}
@@ -138,8 +147,7 @@ class FixComponent:
         self._endpoint_lists = context.services.get("endpoints")
         clock = context.clock
         if not self.memory_store:
-            path = Path(self.store_path) if self.store_path else Path(context.data_dir)
-            self._stores = SqliteStoreFactory(path if path.suffix else path / STORE_FILENAME)
+            self._stores = self._store_factory(context)
         for name, firm in self.config.firms.items():
             self._firm_of[name] = name
             for mpid in firm.mpids:
@@ -185,6 +193,19 @@ class FixComponent:
         context.services["faults"] = self.faults
         context.services.setdefault("reset_hooks", []).append(("fix", self.reset))
         return endpoints
+
+    def _store_factory(self, context: SimulatorContext) -> SqliteStoreFactory:
+        """The sessions' message store: in the journal's database when the journal is SQLite
+        (one commit per read, see _journal_then_deliver), else a file of its own. A store file
+        left by an earlier version in the data directory is taken into the journal once."""
+        journal = context.journal
+        if self.store_path is None and isinstance(journal, SqliteJournal):
+            factory = SqliteStoreFactory(journal=journal)
+            if context.data_dir is not None:
+                import_store_file(factory, Path(context.data_dir) / STORE_FILENAME)
+            return factory
+        path = Path(self.store_path) if self.store_path else Path(context.data_dir)
+        return SqliteStoreFactory(path if path.suffix else path / STORE_FILENAME)
 
     def _session(
         self,
@@ -331,8 +352,6 @@ class FixComponent:
         now = context.clock.now_ns() if context is not None else 0
         apps = [e for e in events if isinstance(e, ApplicationMessage)]
         if apps:
-            session = self.sessions[apps[0].session_id]
-            session.store.flush()  # the inbound numbers are durable before anything is journaled
             self._journal_then_deliver(handler, events, apps, now)
         else:
             for event in events:
@@ -346,31 +365,56 @@ class FixComponent:
         apps: list[ApplicationMessage],
         now: int,
     ) -> None:
-        """Journal a read's reports in one commit, and only then hand out their answers.
+        """Handle a read's application messages in one journal transaction, then answer.
 
         Issue 3: "an acknowledged report is in the journal before its acknowledgement is
-        written". The dialects' answers are held while the batch is open and delivered after it
-        commits; if the commit fails, none of them is sent (their reports are not in the
-        journal) and each application message of the read gets a Business Message Reject
-        (380=4, application not available) instead, so the firm knows to send it again.
+        written". With the message store in the journal's database (``facsim serve``), one
+        transaction holds the read's inbound sequence numbers, its reports and the answers
+        stored for every session they go to (acknowledgements, alleges, drop copies); the
+        transport writes them only after it commits. A crash keeps all of it or none: what
+        was never counted the firm's engine sends again when the facility asks for it
+        (ResendRequest at the next Logon), so nothing is journaled twice or lost.
+
+        If the transaction fails, nothing of it is written: every session takes back what it
+        was about to send (their numbers are used again, so no peer sees a gap) and each
+        application message of the read gets a Business Message Reject (380=4, application
+        not available) instead, so the firm knows to send it again.
         """
+        origin = self.sessions[apps[0].session_id]
+        if self._stores is None or not self._stores.in_journal:
+            origin.store.flush()  # a store of its own: count before journaling
+        self._marks = {origin.session_id: (origin, origin.output_mark())}
         self._held = []
         try:
             with self._journal_batch():
                 for event in events:
                     self._event(handler, event, now)
+                held, self._held = self._held, None
+                for answer in held:  # in the order the read's messages were handled
+                    answer()
+                if self._stores is not None:
+                    self._stores.flush()  # in the batch: committed with the reports
         except Exception:
-            log.exception("%s: the journal could not commit a read", apps[0].session_id)
+            log.exception("%s: the journal could not commit a read", origin.session_id)
             self._held = None
+            for session, mark in self._marks.values():
+                session.take_back(mark)
+            self._marks = None
             text = "the facility could not record this message; it was not accepted, send it again"
             reason = BusinessRejectReason.APPLICATION_NOT_AVAILABLE
             for event in apps:
                 error = BusinessRejectError(reason, text=text)
                 self._log_reject(self.sessions[event.session_id].reject(event.message, error, now))
             return
-        held, self._held = self._held, None
-        for answer in held:  # in the order the read's messages were handled
-            answer()
+        finally:
+            self._held = None
+        self._marks = None
+
+    def _mark(self, session: FixSession) -> None:
+        """Note where ``session``'s output stood before this read's transaction touches it."""
+        marks = self._marks
+        if marks is not None and session.session_id not in marks:
+            marks[session.session_id] = (session, session.output_mark())
 
     def _answer(self, send: Callable[[], object]) -> None:
         """Send now, or after the open journal batch commits (keeping the read's order)."""
@@ -469,6 +513,7 @@ class FixComponent:
                     outbound.message.msg_type,
                 )
         for target in targets:
+            self._mark(target)
             target.send_app(outbound.message, now)
             self._touched.add(target.session_id)
             if outbound.copy_to_drop:
@@ -479,6 +524,7 @@ class FixComponent:
         for drop in self._drops.get((info.firm, info.facility, info.region), []):
             copy = outbound.message.copy()
             copy.set(797, "Y")  # CopyMsgIndicator
+            self._mark(drop)
             drop.send_app(copy, now)
             self._touched.add(drop.session_id)
             self._record_copy(drop, copy, now)

@@ -417,6 +417,21 @@ class FixSession:
         self.store.flush()
         return self._events
 
+    def output_mark(self) -> tuple[int, int, int, int]:
+        """Where this session's output stands now, for :meth:`take_back`."""
+        return (self.store.next_sender_seq, len(self._out), len(self._held), self.messages_sent)
+
+    def take_back(self, mark: tuple[int, int, int, int]) -> None:
+        """Withdraw every message sent since ``mark``: none of it has reached the socket, and
+        the journal transaction that stored it rolled back (see FixComponent). Their numbers
+        are used again by what is sent next, so the peer sees no gap."""
+        sender, out, held, sent = mark
+        del self._out[out:]
+        while len(self._held) > held:
+            self._held.pop()
+        self.messages_sent = sent
+        self.store.discard_from(sender)
+
     def data_to_send(self) -> bytes:
         """Bytes to write now. The store is flushed first: stored before written."""
         if not self._out:

@@ -25,7 +25,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
@@ -142,6 +142,8 @@ class SqliteJournal:
         self._depth = 0  # open transactions, batches and savepoints
         # Per open transaction/savepoint: each id counter it used -> the value before that use.
         self._touched: list[dict[str, int]] = []
+        # What to undo in memory if the open outermost transaction rolls back (on_rollback).
+        self._undo: list[Callable[[], None]] = []
         counters = dict(connection.execute("SELECT name, value FROM id_counters").fetchall())
         self.ids = IdGenerator(seed, counters, on_allocate=self._persist_counter)
         # A file journal checkpoints its log from a thread of its own (checkpoint.py), so no
@@ -371,12 +373,14 @@ class SqliteJournal:
         conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
         self._touched = [{}]
+        self._undo = []
         try:
             yield
         except BaseException:
             if conn.in_transaction:  # SQLite may have rolled back already (disk full, I/O)
                 conn.execute("ROLLBACK")
             self._rewind(self._touched[0])
+            self._run_undo()
             raise
         else:
             try:
@@ -386,12 +390,35 @@ class SqliteJournal:
                 if conn.in_transaction:  # e.g. disk full: leave no half-open transaction
                     conn.execute("ROLLBACK")
                 self._rewind(self._touched[0])
+                self._run_undo()
                 raise
             if self._checkpointer is not None:
                 self._checkpointer.after_commit(conn)
         finally:
             self._depth = 0
             self._touched = []
+            self._undo = []
+
+    @property
+    def in_batch(self) -> bool:
+        """Whether a transaction or batch is open (on the calling thread, under :attr:`lock`)."""
+        return self._depth > 0
+
+    def on_rollback(self, undo: Callable[[], None]) -> None:
+        """Call ``undo`` if the open outermost transaction rolls back instead of committing.
+
+        For state kept in memory beside rows written in the transaction -- the FIX message
+        store's buffered numbers and messages (simulator/fix/store.py) -- so memory and file
+        agree again after a failed commit. Outside a transaction there is nothing to undo.
+        """
+        with self.lock:
+            if self._depth:
+                self._undo.append(undo)
+
+    def _run_undo(self) -> None:
+        undo, self._undo = self._undo, []
+        for step in reversed(undo):
+            step()
 
     def _persist_counter(self, name: str, value: int) -> None:
         """Record that id counter ``name`` moved to ``value``.

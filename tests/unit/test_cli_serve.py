@@ -7,6 +7,7 @@ import io
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ from simulator.fix.codec import encode
 from simulator.fix.session import FixSession, Role, SessionConfig
 from simulator.fix.store import STORE_FILENAME, MemoryStore
 from simulator.fix.transport import FixClient
+from simulator.journal.sqlite import JOURNAL_FILENAME
 from simulator.timestamps import parse_iso8601
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,7 +168,10 @@ async def test_serve_starts_accepts_a_logon_and_stops_cleanly(tmp_path: Path) ->
     assert "manual clock at 2021-03-20T09:00:00.000-04:00" in text
     assert f"127.0.0.1:{started[0]}" in text and "facility FNRA/ORF" in text
     assert text.rstrip().endswith("stopped; journal closed")
-    assert (tmp_path / STORE_FILENAME).is_file()
+    with sqlite3.connect(tmp_path / JOURNAL_FILENAME) as db:  # the store is in the journal
+        numbers = dict(db.execute("SELECT session_id, next_target FROM fix_session"))
+    assert numbers["orf:ACMEFIX"] == 3  # the Logon and the Heartbeat were counted
+    assert not (tmp_path / STORE_FILENAME).exists()
 
 
 @pytest.mark.asyncio
@@ -226,7 +231,7 @@ def test_the_command_stops_cleanly_on_sigint(tmp_path: Path) -> None:
     assert "2021-03-20T09:00" in err and "orf:ACMEFIX: logged on" in err, err
 
 
-def test_a_corrupt_message_store_is_a_one_line_error(
+def test_a_corrupt_legacy_message_store_is_a_one_line_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = tmp_path / "serve.toml"
@@ -237,4 +242,4 @@ def test_a_corrupt_message_store_is_a_one_line_error(
     assert main(["serve", "--config", str(config), "--data-dir", str(data), "--ports", "auto"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert f"{data / STORE_FILENAME}: cannot open the FIX message store" in err
+    assert f"{data / STORE_FILENAME}: cannot read the FIX message store" in err

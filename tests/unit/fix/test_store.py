@@ -12,17 +12,39 @@ from simulator.clock import SECOND
 from simulator.fix.errors import StoreError
 from simulator.fix.message import FixMessage
 from simulator.fix.session import FixSession, SessionState
-from simulator.fix.store import STORE_FILENAME, MemoryStore, MessageStore, SqliteStoreFactory
+from simulator.fix.store import (
+    IMPORTED_SUFFIX,
+    STORE_FILENAME,
+    MemoryStore,
+    MessageStore,
+    SqliteStoreFactory,
+    import_store_file,
+)
+from simulator.journal.sqlite import JOURNAL_FILENAME, open_journal
 
 if TYPE_CHECKING:
     from conftest import AcceptorFactory
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "in-journal"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> MessageStore:
     if request.param == "memory":
         return MemoryStore()
+    if request.param == "in-journal":
+        return SqliteStoreFactory(journal=open_journal(tmp_path)).store("s1")
     return SqliteStoreFactory(tmp_path).store("s1")
+
+
+def test_discarding_takes_back_messages_and_their_numbers(store: MessageStore) -> None:
+    for seq in (1, 2, 3):
+        store.save(seq, b"m%d" % seq)
+    store.flush()  # 3 is in the file already
+    store.save(4, b"m4")
+    store.discard_from(3)
+    assert store.next_sender_seq == 3
+    store.save(3, b"again")
+    store.flush()
+    assert store.get_range(1, 10) == [(1, b"m1"), (2, b"m2"), (3, b"again")]
 
 
 def test_a_new_store_starts_at_one(store: MessageStore) -> None:
@@ -134,7 +156,7 @@ def test_a_restarted_acceptor_resumes_numbers_and_answers_a_resend_from_the_stor
     peer.take()
     assert (first.session.next_sender_seq, first.session.next_target_seq) == (7, 5)
     # The process dies: no Logout, nothing else flushed. A new process opens the same file.
-    factory._conn.close()
+    factory._db.close()
     clock.advance(60 * SECOND)
     reopened = SqliteStoreFactory(tmp_path)
     second = make_acceptor(store=reopened.store("trace-ca:ACMEFIX"))
@@ -156,3 +178,63 @@ def test_a_restarted_acceptor_resumes_numbers_and_answers_a_resend_from_the_stor
     assert resent[1].get(122) == sent_at
     assert resent[1].get(571) == "A1"
     reopened.close()
+
+
+def test_in_the_journal_a_flush_joins_the_open_batch_and_commits_with_it(tmp_path: Path) -> None:
+    journal = open_journal(tmp_path)
+    factory = SqliteStoreFactory(journal=journal)
+    store = factory.store("s")
+    reader = sqlite3.connect(tmp_path / JOURNAL_FILENAME)
+
+    def numbers() -> int:
+        return int(reader.execute("SELECT next_target FROM fix_session").fetchone()[0])
+
+    with journal.batch():
+        store.set_next_target_seq(5)
+        store.save(1, b"ack")
+        store.flush()
+        assert numbers() == 1  # not committed while the batch is open
+    assert numbers() == 5
+    assert reader.execute("SELECT count(*) FROM fix_message").fetchone()[0] == 1
+    reader.close()
+    journal.close()
+
+
+def test_a_rolled_back_batch_puts_the_stores_writes_back(tmp_path: Path) -> None:
+    """Memory and file agree after a failed commit: what the batch would have written is
+    pending again, and the next flush writes it."""
+    journal = open_journal(tmp_path)
+    factory = SqliteStoreFactory(journal=journal)
+    store = factory.store("s")
+    with pytest.raises(RuntimeError), journal.batch():
+        store.set_next_target_seq(9)
+        store.save(1, b"ack")
+        store.flush()
+        raise RuntimeError("the report could not be journaled")
+    assert factory.pending
+    row = journal.connection.execute("SELECT next_target FROM fix_session").fetchone()
+    assert row == (1,)
+    store.flush()
+    assert not factory.pending
+    row = journal.connection.execute("SELECT next_target FROM fix_session").fetchone()
+    assert row == (9,)
+    assert store.get_range(1, 1) == [(1, b"ack")]
+    journal.close()
+
+
+def test_a_store_file_of_its_own_is_taken_into_the_journal_once(tmp_path: Path) -> None:
+    old = SqliteStoreFactory(tmp_path)
+    first = old.store("trace-ca:ACMEFIX")
+    first.save(1, b"ack")
+    first.set_next_target_seq(4)
+    old.close()
+    journal = open_journal(tmp_path)
+    factory = SqliteStoreFactory(journal=journal)
+    assert import_store_file(factory, tmp_path / STORE_FILENAME) == 1
+    assert not (tmp_path / STORE_FILENAME).exists()
+    assert (tmp_path / (STORE_FILENAME + IMPORTED_SUFFIX)).is_file()
+    store = factory.store("trace-ca:ACMEFIX")
+    assert (store.next_sender_seq, store.next_target_seq) == (2, 4)
+    assert store.get_range(1, 5) == [(1, b"ack")]
+    assert import_store_file(factory, tmp_path / STORE_FILENAME) == 0  # nothing left to take
+    journal.close()

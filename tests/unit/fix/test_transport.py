@@ -30,6 +30,7 @@ from simulator.fix.scheduler import Scheduler
 from simulator.fix.session import FixSession, Role, SessionConfig
 from simulator.fix.store import MemoryStore
 from simulator.fix.transport import FixClient
+from simulator.journal.sqlite import open_journal
 from simulator.runtime import SimulatorContext
 from simulator.timestamps import format_fix_timestamp, local_ns
 
@@ -335,6 +336,53 @@ async def test_no_acknowledgement_leaves_before_its_read_is_journaled(harness: H
     answer = await client.receive(WAIT)
     assert (answer.msg_type, answer.get(571)) == ("AE", "again")  # nothing for "lost" came first
     assert harness.journal.commits == 2
+
+
+@pytest.mark.asyncio
+async def test_a_read_its_answers_and_their_numbers_commit_in_one_journal_transaction(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """With the message store in the journal, a read is one transaction: when it rolls back,
+    no session writes what it had stored for it (the acknowledgement, the allege, the drop
+    copy); their numbers are used again, so nobody sees a gap; and the file agrees with the
+    sessions afterwards."""
+    journal = open_journal(tmp_path / "journal.sqlite3")
+    harness.journal = journal
+    component = await harness.start()
+    acme, beta = await harness.client("ACMEFIX"), await harness.client("BETAFIX")
+    drop = await harness.client("BETADC", port="trace-ca-dropcopy")
+    for client in (acme, beta, drop):
+        await client.logon(timeout=WAIT)
+    acme.send(report("kept", "to:BETA"))
+    kept = await acme.receive(WAIT)
+    allege, copy = await beta.receive(WAIT), await drop.receive(WAIT)
+    assert (kept.get(571), allege.get(571), copy.get(571)) == ("kept", "kept", "kept")
+
+    commit = journal._save_counters
+
+    def disk_full_once(conn: Any, touched: Any) -> None:
+        journal._save_counters = commit  # type: ignore[method-assign]
+        raise OSError("disk full")
+
+    journal._save_counters = disk_full_once  # type: ignore[method-assign]
+    acme.send(report("lost", "to:BETA"))
+    refused = await acme.receive(WAIT)
+    assert (refused.msg_type, refused.get(380)) == ("j", "4")
+    assert int(refused.get(34) or 0) == int(kept.get(34) or 0) + 1  # the ack's number, reused
+    acme.send(report("again", "to:BETA"))
+    again = await acme.receive(WAIT)
+    allege2, copy2 = await beta.receive(WAIT), await drop.receive(WAIT)
+    assert (again.get(571), allege2.get(571), copy2.get(571)) == ("again", "again", "again")
+    assert int(allege2.get(34) or 0) == int(allege.get(34) or 0) + 1  # "lost" never left
+    assert int(copy2.get(34) or 0) == int(copy.get(34) or 0) + 1
+    rows = journal.connection.execute(
+        "SELECT session_id, next_sender, next_target FROM fix_session"
+    ).fetchall()
+    for session_id, sender, target in rows:
+        session = component.session(session_id)
+        assert (sender, target) == (session.next_sender_seq, session.next_target_seq)
+    stored = b"".join(raw for (raw,) in journal.connection.execute("SELECT raw FROM fix_message"))
+    assert b"571=lost" not in stored and stored.count(b"571=again") == 3
 
 
 @pytest.mark.asyncio
