@@ -19,6 +19,7 @@ Errors are turned into pages in one place (:mod:`simulator.web.errors`).
 
 from __future__ import annotations
 
+import email.utils
 import ssl
 import weakref
 from collections.abc import Awaitable, Callable
@@ -27,11 +28,11 @@ from typing import Any
 
 import aiohttp_jinja2
 import jinja2
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from simulator.errors import UserInputError
 from simulator.timeline import SiteAccess, SiteStatus
-from simulator.timestamps import NEW_YORK, datetime_from_ns, format_iso8601
+from simulator.timestamps import NEW_YORK, UTC, datetime_from_ns, format_iso8601
 from simulator.tls import PeerIdentity, peer_identity
 from simulator.web.errors import WebError, error_middleware, json_error
 from simulator.web.sessions import Session, cookie_name
@@ -305,6 +306,7 @@ def build_web_app(state: WebState) -> web.Application:
     )
     app[STATE] = state
     app[SNI] = weakref.WeakKeyDictionary()
+    app.on_response_prepare.append(simulated_date)
     environment = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -321,6 +323,17 @@ def build_web_app(state: WebState) -> web.Application:
     mpp.register(app)
     refapi.register(app)
     return app
+
+
+async def simulated_date(request: web.Request, response: web.StreamResponse) -> None:
+    """The HTTP ``Date`` header (RFC 9110 section 6.6.1) from the simulated clock, the instant
+    the request was served at, as every page shows it: a browser or API client rehearsing "as
+    of" 2021-03-20 sees that day in the headers too, not the machine's date."""
+    now = request.get(NOW)
+    if now is None:
+        now = state_of(request).clock.now_ns()
+    when = datetime_from_ns(now).astimezone(UTC)
+    response.headers[hdrs.DATE] = email.utils.format_datetime(when, usegmt=True)
 
 
 async def home(request: web.Request) -> web.StreamResponse:
