@@ -24,6 +24,12 @@ Here:
 
 Every secret, code and token comes from one ``random.Random`` seeded by the simulator's seed,
 so a scenario replays exactly.
+
+:meth:`MfaService.snapshot` / :meth:`MfaService.restore` save and read back everything above --
+factors with their TOTP secrets and last accepted time step, the pending SMS/voice code,
+invitations, and the random source's state -- so that a restart on the same data directory
+(:mod:`simulator.web.persistence`) refuses a code used before it, accepts a code sent before it
+until it expires, and never issues an invitation token twice.
 """
 
 from __future__ import annotations
@@ -33,12 +39,14 @@ import random
 import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import pyotp
 from pyotp.utils import strings_equal
 
 from simulator.clock import DAY, MINUTE, SECOND
 from simulator.outbox import Channel, Outbox
+from simulator.snapshot import Fields, SnapshotError
 
 ISSUER = "NASDAQ MFA"
 TOTP_STEP_SECONDS = 30
@@ -410,3 +418,113 @@ class MfaService:
                 return factor.secret
         pending = self.pending_totp(username)
         return pending.secret if pending else None
+
+    # ------------------------------------------------------------- saving, restart
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every user's factors (TOTP secrets as held, phone numbers, the last TOTP step
+        accepted), pending SMS/voice codes, invitations, and the random source's state -- so
+        that after a restart a used code is still refused, a code sent before still works
+        until it expires, and no invitation token or secret is issued twice."""
+        with self._lock:
+            version, internal, gauss = self._rng.getstate()
+            return {
+                "users": {
+                    key: {
+                        "factors": [_factor_to_json(f) for f in user.factors],
+                        "pending": _pending_to_json(user.pending),
+                    }
+                    for key, user in self._users.items()
+                    if user.factors or user.pending is not None
+                },
+                "invitations": [_invitation_to_json(i) for i in self._invitations.values()],
+                "random": [version, list(internal), gauss],
+            }
+
+    def restore(self, data: Any) -> None:
+        """Replace every factor, code and invitation with a :meth:`snapshot`'s; raises
+        :class:`~simulator.snapshot.SnapshotError` naming the field (nothing changed then)."""
+        saved = Fields(data, "mfa")
+        users: dict[str, _UserFactors] = {}
+        for key, value in saved.mapping("users").items():
+            item = Fields(value, f"mfa.users.{key}")
+            pending = item.opt_obj("pending")
+            users[self._key(key)] = _UserFactors(
+                factors=[_factor_from_json(f) for f in item.objects("factors")],
+                pending=_pending_from_json(pending) if pending is not None else None,
+            )
+        invitations = {}
+        for item in saved.objects("invitations"):
+            invitation = Invitation(
+                token=item.text("token"),
+                username=item.text("username"),
+                sent_ns=item.integer("sent_ns"),
+                expires_ns=item.integer("expires_ns"),
+                used_ns=item.opt_int("used_ns"),
+            )
+            invitations[invitation.token] = invitation
+        state = saved.items("random")
+        try:
+            version, internal, gauss = state
+            rng = random.Random()
+            rng.setstate((version, tuple(internal), gauss))
+        except (TypeError, ValueError):
+            raise SnapshotError("mfa.random: not the state of a random source") from None
+        with self._lock:
+            self._users = users
+            self._invitations = invitations
+            self._rng = rng
+
+
+def _factor_to_json(factor: Factor) -> dict[str, Any]:
+    return {
+        "kind": factor.kind.value,
+        "enrolled_ns": factor.enrolled_ns,
+        "secret": factor.secret,
+        "phone": factor.phone,
+        "confirmed": factor.confirmed,
+        "last_timecode": factor.last_timecode,
+    }
+
+
+def _factor_from_json(item: Fields) -> Factor:
+    return Factor(
+        kind=item.choice("kind", FactorKind),
+        enrolled_ns=item.integer("enrolled_ns"),
+        secret=item.opt_text("secret"),
+        phone=item.opt_text("phone"),
+        confirmed=item.flag("confirmed"),
+        last_timecode=item.opt_int("last_timecode"),
+    )
+
+
+def _pending_to_json(pending: _PendingCode | None) -> dict[str, Any] | None:
+    if pending is None:
+        return None
+    return {
+        "code": pending.code,
+        "kind": pending.kind.value,
+        "sent_ns": pending.sent_ns,
+        "expires_ns": pending.expires_ns,
+        "attempts": pending.attempts,
+    }
+
+
+def _pending_from_json(item: Fields) -> _PendingCode:
+    return _PendingCode(
+        code=item.text("code"),
+        kind=item.choice("kind", FactorKind),
+        sent_ns=item.integer("sent_ns"),
+        expires_ns=item.integer("expires_ns"),
+        attempts=item.integer("attempts"),
+    )
+
+
+def _invitation_to_json(invitation: Invitation) -> dict[str, Any]:
+    return {
+        "token": invitation.token,
+        "username": invitation.username,
+        "sent_ns": invitation.sent_ns,
+        "expires_ns": invitation.expires_ns,
+        "used_ns": invitation.used_ns,
+    }

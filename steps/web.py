@@ -110,6 +110,8 @@ def _traqs(sim: SimHarness) -> Any:
         client = TraqsClient(sim)
         sim.data["traqs"] = client
         sim.data.setdefault("closers", []).append(client.close)
+    else:
+        client.follow_restart()  # the testers' browsers stay open across a restart
     return client
 
 
@@ -473,3 +475,27 @@ def same_trade_over_fix(sim: SimHarness) -> None:
     sim.data["ack"] = client.report(request)
     sim.data["last_trade"] = request
     sim.data["last_ref"] = request.client_ref
+
+
+# -- the web front across a restart ---------------------------------------------------------------
+
+
+@then(parsers.re(r"(?P<username>\S+@\S+) is still logged in to (?P<host>[a-z0-9.-]+)"))
+def still_logged_in(sim: SimHarness, username: str, host: str) -> None:
+    """Check that the user's browser, left open, is still logged in to a site: its session
+    cookie opens the site's first page after login (TRAQS trade entry, the MFA profile) without
+    a new login, with the same CSRF token as the last page the browser saw there -- after the
+    simulator restarted, say.
+
+    Example: Then tom.trader@acme.example is still logged in to beta.finratraqs.org
+    """
+    browser = _traqs(sim).browser(username)
+    before = browser.last.get(host)
+    assert before is not None, f"{username} has not opened {host} in this scenario"
+    path = "/profile" if host.startswith("mpp.") else "/trades/new"
+    page = sim.loop.run(browser.get(host, path), timeout=30)
+    sim.record("page", "tester", f"{username} at {host}{path}: {page.status} {page.url}")
+    assert page.status == 200 and page.url.endswith(path), (
+        f"{host} answered {page.status} at {page.url}: {page.error or 'not logged in'}"
+    )
+    assert page.csrf == before.csrf, "the session is new: its CSRF token changed"

@@ -6,7 +6,8 @@
   each checked by the policy and audited;
 * :mod:`.lockout`, :mod:`.questions`, :mod:`.certification`, :mod:`.dormancy`,
   :mod:`.passwords` -- the time- and text-dependent rules, as pure functions;
-* :mod:`.config` -- organisations from ``scenarios/orgs/*.toml``.
+* :mod:`.config` -- organisations from ``scenarios/orgs/*.toml``;
+* :mod:`.snapshot` -- the records as JSON and back, for a restart on the same data directory.
 """
 
 from simulator.entitlement.directory import Directory, EntitlementError

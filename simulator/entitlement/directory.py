@@ -9,6 +9,11 @@ log shows who tried what. A refusal raises :class:`EntitlementError` carrying th
 
 Passwords and security answers arrive in clear and leave only as KDF hashes
 (:mod:`.passwords`); they never reach the audit callback.
+
+:meth:`Directory.snapshot` and :meth:`Directory.restore` write and read back every organisation
+and account (:mod:`.snapshot`) for a restart on the same data directory;
+:meth:`Directory.adopt_missing` then adds what the organisation files have that the saved state
+does not.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from simulator.domain.facility import Region
 from simulator.entitlement import certification, lockout, passwords, questions
@@ -32,7 +38,14 @@ from simulator.entitlement.model import (
     SecurityAnswer,
 )
 from simulator.entitlement.policy import AccountView, Action, Resource, Verdict, check
+from simulator.entitlement.snapshot import (
+    account_from_json,
+    account_to_json,
+    organisation_from_json,
+    organisation_to_json,
+)
 from simulator.errors import SimulatorError, UserInputError
+from simulator.snapshot import Fields, SnapshotError
 
 AuditSink = Callable[[int, str, str, str, str], None]
 """``audit(ns, actor, action, outcome, detail)``; outcome is ``"allowed"``/``"refused"``/..."""
@@ -838,3 +851,73 @@ class Directory:
                     period.reminder_sent = True
                     notices.append((org, "past-due", recipients))
         return notices
+
+    # ---------------------------------------------------------- saving, restart
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every organisation and account (deleted ones too) as plain JSON (see
+        :mod:`.snapshot`): what a restart on the same data directory gives back."""
+        with self._lock:
+            return {
+                "organisations": [organisation_to_json(org) for org in self._orgs.values()],
+                "accounts": [account_to_json(account) for account in self._accounts.values()],
+            }
+
+    def restore(self, data: Any) -> None:
+        """Replace every organisation and account with a :meth:`snapshot`'s.
+
+        Raises :class:`~simulator.snapshot.SnapshotError` naming the field if ``data`` is not
+        a snapshot (nothing is changed then)."""
+        saved = Fields(data, "directory")
+        orgs: dict[str, Organisation] = {}
+        for item in saved.objects("organisations"):
+            org = organisation_from_json(item)
+            orgs[org.org_id] = org
+        accounts: dict[str, Account] = {}
+        for item in saved.objects("accounts"):
+            account = account_from_json(item)
+            if account.org_id not in orgs:
+                raise SnapshotError(
+                    f"{item.where}: organisation {account.org_id!r} of {account.username} "
+                    "is not saved"
+                )
+            accounts[self._key(account.username)] = account
+        with self._lock:
+            self._orgs = orgs
+            self._accounts = accounts
+
+    def adopt_missing(self, other: Directory) -> list[str]:
+        """Add what ``other`` (the organisation files, read again at a restart) has and this
+        directory does not: organisations, roles of an organisation by name, accounts by user
+        name. What exists here is kept as it is -- a password changed, a role deleted, an
+        account deleted since the files were first read all stay so. An account the files mark
+        SAA joins an organisation that already has a live SAA as a user (FAQ Q4: one SAA).
+        Returns what was added, e.g. ``["organisation 1003", "account new@acme.example"]``."""
+        added: list[str] = []
+        with self._lock:
+            for org in other.organisations():
+                mine = self._orgs.get(org.org_id)
+                if mine is None:
+                    self._orgs[org.org_id] = org
+                    org.saa_username = None  # set below when its SAA account is adopted
+                    added.append(f"organisation {org.org_id}")
+                    continue
+                names = {name.casefold() for name in mine.roles}
+                for name, role in org.roles.items():
+                    if name.casefold() not in names:
+                        mine.roles[name] = role
+                        added.append(f"role {name} of {org.org_id}")
+            for account in [*other._accounts.values()]:
+                key = self._key(account.username)
+                if key in self._accounts or account.org_id not in self._orgs:
+                    continue
+                org = self._orgs[account.org_id]
+                if account.kind is AccountKind.SAA:
+                    current = self.find(org.saa_username) if org.saa_username else None
+                    if current is not None and current.status is not AccountStatus.DELETED:
+                        account.kind = AccountKind.USER
+                    else:
+                        org.saa_username = account.username
+                self._accounts[key] = account
+                added.append(f"account {account.username}")
+        return added

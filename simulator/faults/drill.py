@@ -2,11 +2,13 @@
 
 Issue 6, "Crash recovery": every report that was acknowledged is in the journal exactly once;
 none that was not acknowledged is half-written; each firm's session resumes its sequence numbers
-and a ResendRequest is answered from the store; the web front's accounts survive. One
-:meth:`CrashDrill.round` does exactly that against a real ``facsim serve`` child process:
+and a ResendRequest is answered from the store; the web front's sessions and accounts survive.
+One :meth:`CrashDrill.round` does exactly that against a real ``facsim serve`` child process:
 
 1. start ``facsim serve --ports auto --at ...`` on the data directory and read its endpoints from
-   the control API;
+   the control API; a tester (:class:`WebProbe`) logs in to the MFA service, enrols a phone
+   for text-message codes (a number of the round's own), and logs in to production TRAQS with
+   it -- each answer of the web front is saved before it is sent;
 2. log firms on (the simulator's own initiator over TCP, validating with the facilities' data
    dictionaries, as a firm's engine does) and pipeline trade reports on every session at once;
 3. SIGKILL the server as soon as ``kill_after`` acknowledgements have arrived (mid-burst: the
@@ -18,8 +20,10 @@ and a ResendRequest is answered from the store; the web front's accounts survive
 6. make one firm forget everything it received and log on again: its ResendRequest from 1 is
    answered from the facility's store, which must hold an acknowledgement of every report that
    firm was ever acknowledged;
-7. check a web account is still there (the accounts come from the organisation files; what the
-   web front does not persist is listed in ``docs/resilience.md``);
+7. check the web front: the account is there, the tester's TRAQS session cookie from before the
+   kill still opens the trade entry with the same CSRF token, and the phone enrolled before the
+   kill is the account's text-message factor (``docs/resilience.md``, "What the web front
+   keeps");
 8. stop the server (SIGTERM) and read the journal: every acknowledged report exactly once, no
    report without its lifecycle event, the databases' integrity checks clean.
 
@@ -58,6 +62,8 @@ DEFAULT_AT = local_ns(dt.date(2021, 11, 15), 10, 0)
 DEFAULT_FIRMS = ("ACMEFIX", "BETAFIX", "GAMMAFIX")
 DEFAULT_PORTS = ("trace-ca", "nasdaq-trf-carteret")
 WEB_USER = "tom.trader@acme.example"
+MPP = "mpp.nasdaq.com"
+TRAQS = "finratraqs.org"
 
 
 class DrillError(RuntimeError):
@@ -84,6 +90,8 @@ class RoundResult:
     half_written: int = 0
     integrity: str = ""
     web_account: bool | None = None
+    web_session: bool | None = None
+    web_change: bool | None = None
     kill_after_seconds: float = 0.0
     restart_seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
@@ -108,6 +116,10 @@ class RoundResult:
             self.problems.append(f"integrity check: {self.integrity}")
         if self.web_account is False:
             self.problems.append(f"the web account {WEB_USER} is gone after the restart")
+        if self.web_session is False:
+            self.problems.append("the tester's TRAQS session did not survive the restart")
+        if self.web_change is False:
+            self.problems.append("the phone factor enrolled before the kill is gone")
 
     def to_json(self) -> dict[str, Any]:
         body = asdict(self)
@@ -188,13 +200,14 @@ class ServeProcess:
         answer = await self.get("/clock")
         return int(answer["now_ns"])
 
-    async def get(self, path: str) -> Any:
+    async def get(self, path: str, params: dict[str, str] | None = None) -> Any:
         """A control API GET (``None`` for a 404)."""
         import aiohttp
 
+        timeout = aiohttp.ClientTimeout(total=10)
         async with (
             aiohttp.ClientSession() as http,
-            http.get(self.control_url + path, timeout=aiohttp.ClientTimeout(total=10)) as answer,
+            http.get(self.control_url + path, params=params, timeout=timeout) as answer,
         ):
             if answer.status == 404:
                 return None
@@ -346,6 +359,126 @@ class DrillFirm:
             self._collector = None
 
 
+# -- the web tester -------------------------------------------------------------------------------
+
+
+class WebProbe:
+    """A tester in a browser, before and after the kill: what the web front acknowledged to
+    them must be there after the restart (issue 6: "the web front's sessions and accounts
+    survive").
+
+    Before the kill: log in to the MFA service (``mpp.nasdaq.com``) with MFA, enrol a phone for
+    text-message codes -- a number of the round's own, so each round's change is told apart --
+    and log in to production TRAQS (``finratraqs.org``), keeping the session cookie and the
+    CSRF token of the trade entry page. After the restart, with the same browser (cookies kept,
+    pointed at the new port): the trade entry opens without a login and shows the same CSRF
+    token, and the control API lists the round's phone as the account's SMS factor.
+
+    Logins use the text-message factor once one is enrolled (each code is new), so rounds in
+    the same 30-second step never present an authenticator code already used.
+    """
+
+    def __init__(self, username: str, round_number: int) -> None:
+        from simulator.harness.web_client import load_credentials
+
+        self.username = username
+        self.credentials = load_credentials()[username.casefold()]
+        self.phone = f"+1 212 555 {round_number % 10000:04d}"
+        self.browser: Any = None
+        self.csrf: str | None = None
+
+    @staticmethod
+    def _web(endpoints: dict[str, Endpoint]) -> tuple[int, Path]:
+        web = [e for e in endpoints.values() if e.component == "web"]
+        pki = next((e.details["pki"] for e in web if "pki" in e.details), None)
+        if not web or pki is None:
+            raise DrillError("facsim serve printed no web front endpoint with its test CA")
+        return web[0].port, Path(pki)
+
+    async def _factors(self, server: ServeProcess) -> list[dict[str, str]]:
+        found = await server.get(f"/entitlement/accounts/{self.username}")
+        return list(found["mfa_factors"]) if found else []
+
+    async def _sms_code(self, server: ServeProcess) -> str:
+        """The code in the latest text message the simulator sent this user (the drill is the
+        only one sending them)."""
+        found = await server.get("/outbox", {"channel": "sms"})
+        mine = [
+            m
+            for m in (found or {}).get("messages", [])
+            if m.get("tags", {}).get("username") == self.username and m.get("code")
+        ]
+        if not mine:
+            raise DrillError(f"no text-message code reached {self.username}")
+        return str(mine[-1]["code"])
+
+    async def _login(self, server: ServeProcess, host: str) -> Any:
+        """Password, security question, second factor; the page after the login."""
+        from simulator.web.client import totp_code
+
+        creds, browser = self.credentials, self.browser
+        await browser.get(host, "/login")
+        form = {"method": "mfa", "username": creds.username, "password": creds.password}
+        page = await browser.post(host, "/login", form)
+        if page.question is not None:
+            answer = creds.answers.get(page.question, "")
+            page = await browser.post(host, "/login/question", {"answer": answer})
+        if any(f["kind"] == "sms" for f in await self._factors(server)):
+            await browser.post(host, "/login/factor", {"kind": "sms", "action": "send"})
+            kind, code = "sms", await self._sms_code(server)
+        elif creds.totp_secret:
+            kind, code = "totp", totp_code(creds.totp_secret, await server.clock_ns())
+        else:
+            raise DrillError(f"{self.username} has no second factor to log in with")
+        verify = {"kind": kind, "action": "verify", "code": code}
+        page = await browser.post(host, "/login/factor", verify)
+        if page.status != 200 or "/login" in page.url:
+            raise DrillError(f"{self.username} could not log in to {host}: {page.error}")
+        return page
+
+    async def before(self, server: ServeProcess, endpoints: dict[str, Endpoint]) -> None:
+        """Log in, enrol the round's phone, log in to TRAQS; raise :class:`DrillError` if the
+        web front does not let the tester do it (the drill cannot run)."""
+        from simulator.web.client import WebClient
+
+        port, pki = self._web(endpoints)
+        self.browser = WebClient(port, ca=pki / "ca.pem")
+        await self.browser.__aenter__()
+        await self._login(server, MPP)
+        start = {"action": "phone-start", "kind": "sms", "phone": self.phone}
+        await self.browser.post(MPP, "/factor/setup", start)
+        code = await self._sms_code(server)
+        confirm = {"action": "phone-confirm", "code": code}
+        page = await self.browser.post(MPP, "/factor/setup", confirm)
+        if not page.url.endswith("/profile"):
+            raise DrillError(f"the phone was not enrolled: {page.error or page.url}")
+        await self._login(server, TRAQS)
+        page = await self.browser.get(TRAQS, "/trades/new")
+        if page.status != 200 or not page.csrf:
+            raise DrillError(f"TRAQS trade entry did not open: {page.status} {page.url}")
+        self.csrf = page.csrf
+
+    async def after(
+        self, server: ServeProcess, endpoints: dict[str, Endpoint]
+    ) -> tuple[bool, bool]:
+        """(the session survived, the phone factor survived)."""
+        port, _ = self._web(endpoints)
+        self.browser.port = port
+        page = await self.browser.get(TRAQS, "/trades/new")
+        session = page.status == 200 and page.url.endswith("/trades/new") and page.csrf == self.csrf
+        last_four = self.phone.replace(" ", "")[-4:]
+        change = any(
+            f["kind"] == "sms" and f["description"].endswith(last_four)
+            for f in await self._factors(server)
+        )
+        return session, change
+
+    async def close(self) -> None:
+        if self.browser is not None:
+            browser, self.browser = self.browser, None
+            await browser.__aexit__(None, None, None)
+
+
 # -- the drill ------------------------------------------------------------------------------------
 
 
@@ -378,6 +511,17 @@ class CrashDrill:
         prefix = f"R{self.rounds}-"
         server = ServeProcess(self.data_dir, config=self.config)
         endpoints = await server.start(self.at_ns)
+        probe = WebProbe(WEB_USER, self.rounds) if self.check_web else None
+        try:
+            if probe is not None:
+                await probe.before(server, endpoints)
+        except BaseException:
+            server.kill()
+            with contextlib.suppress(Exception):
+                await server.wait()
+            if probe is not None:
+                await probe.close()
+            raise
         started = time.monotonic()
         clock = OffsetClock(await server.clock_ns(), 1)  # the firms' engines keep the server's time
         firms = [
@@ -439,9 +583,10 @@ class CrashDrill:
             everything = acked_before[(first.comp_id, first.endpoint.name)] | before_resend
             result.store_covers_acks = everything <= first.resent | set(marker)
 
-            if self.check_web:
+            if probe is not None:
                 found = await server.get(f"/entitlement/accounts/{WEB_USER}")
                 result.web_account = found is not None and found.get("username") == WEB_USER
+                result.web_session, result.web_change = await probe.after(server, endpoints)
             for firm in firms:
                 if firm.client is not None and not firm.client.closed:
                     with contextlib.suppress(Exception):
@@ -456,6 +601,9 @@ class CrashDrill:
                 with contextlib.suppress(Exception):
                     await firm.closed(1)
             raise
+        finally:
+            if probe is not None:
+                await probe.close()
         self._verify(result, firms, prefix, acked_before)
         result.check()
         return result
@@ -510,4 +658,4 @@ def _integrity(data_dir: Path) -> str:
     return "; ".join(problems) or "ok"
 
 
-__all__ = ["CrashDrill", "DrillError", "DrillFirm", "RoundResult", "ServeProcess"]
+__all__ = ["CrashDrill", "DrillError", "DrillFirm", "RoundResult", "ServeProcess", "WebProbe"]

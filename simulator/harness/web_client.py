@@ -138,6 +138,22 @@ class TraqsClient:
         )
         return page
 
+    def follow_restart(self) -> bool:
+        """After the simulator restarted on its data directory (new ports, the same test CA),
+        point every browser at the web front's new port, cookies kept -- a browser left open
+        while the server restarted. Returns whether the port changed."""
+        web = [e for e in self.sim.endpoints() if e.component == "web"]
+        if not web or web[0].port == self.port:
+            return False
+        self.port = web[0].port
+        for browser in self._browsers.values():
+            browser.port = self.port
+        return True
+
+    def browser(self, username: str) -> Any:
+        """The user's browser (with the client certificate FINRA issued them, if any)."""
+        return self._browser(username)
+
     def close(self) -> None:
         for browser in self._browsers.values():
             if self.sim.loop.running:

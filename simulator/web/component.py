@@ -16,6 +16,14 @@ one endpoint per site, the first carrying the PKI directory. It publishes its
 ``context.services["uat_registrations"]`` and its reset hook in
 ``context.services["reset_hooks"]``.
 
+Durability: with ``persist=True`` (the default) the web front keeps its state in
+``DATA_DIR/web-state.sqlite3`` (:mod:`simulator.web.persistence`). At start it reads back what
+is saved there, over the organisation files (:meth:`~simulator.web.state.WebState.attach_store`);
+then :func:`persist_middleware`, the outermost middleware of the web application and of the
+control API, saves every change a request made *before* its answer is sent -- a login step, a
+factor enrolled, a UAT registration, an invitation sent because the clock moved. A save that
+fails answers ``503`` instead of the page: nothing unsaved is ever confirmed.
+
 :class:`ControlComponent` serves the control API on plain HTTP (loopback only: it can reset and
 move the clock) and sets ``context.services["reset"]`` -- the callable the in-process harness
 uses between scenarios.
@@ -23,11 +31,13 @@ uses between scenarios.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -37,8 +47,10 @@ from simulator.runtime import Endpoint, SimulatorContext
 from simulator.supervision.roster import Roster, load_roster
 from simulator.timeline import Timeline
 from simulator.tls import Pki, ensure_pki
-from simulator.web.app import SNI, build_web_app, install_sni_recorder
+from simulator.web.app import SESSION, SNI, build_web_app, install_sni_recorder
 from simulator.web.control import READY, build_control_app, reset_simulator
+from simulator.web.errors import Handler, json_error
+from simulator.web.persistence import StateNotSaved, WebStateStore
 from simulator.web.state import WebState
 
 log = logging.getLogger("simulator.web")
@@ -47,6 +59,58 @@ log = logging.getLogger("simulator.web")
 def default_org_files() -> list[Path]:
     """The packaged sample organisations (identical to ``scenarios/orgs/*.toml``)."""
     return sorted((Path(__file__).parent / "data" / "orgs").glob("*.toml"))
+
+
+#: Set on the control API's application (its errors are JSON, as the API's are).
+CONTROL = web.AppKey("control_api", bool)
+
+
+def _save(state: WebState, request: web.Request) -> web.StreamResponse | None:
+    """Save what the request changed; ``None`` when saved (or nothing to save), else the 503
+    that replaces the answer."""
+    session = request.get(SESSION)
+    if session is not None:
+        state.sessions.touch(session)  # whatever the handler did to it after obtaining it
+    try:
+        state.persist()
+    except StateNotSaved as exc:
+        log.error("%s", exc)
+        message = (
+            "The simulator could not save this change, so it was not confirmed "
+            f"({exc}). Try again; if it keeps failing, check the data directory."
+        )
+        if request.path.startswith("/api/") or request.app.get(CONTROL) is not None:
+            return json_error(503, "state-not-saved", message)
+        return web.Response(status=503, text=message, content_type="text/plain")
+    return None
+
+
+def persist_middleware(state_of: Callable[[], WebState | None]) -> Any:
+    """The outermost middleware: save the web front's state before any answer leaves.
+
+    It wraps the error pages and the redirects (raised as ``HTTPException``) too, so a change
+    made by a request answered 303, 400 or 403 is saved like one answered 200."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        state = state_of()
+        if state is None:
+            return await handler(request)
+        try:
+            response = await handler(request)
+        except web.HTTPException:
+            failed = _save(state, request)
+            if failed is not None:
+                return failed
+            raise
+        except BaseException:
+            with contextlib.suppress(StateNotSaved):
+                _save(state, request)
+            raise
+        failed = _save(state, request)
+        return failed if failed is not None else response
+
+    return middleware
 
 
 def _bound_port(runner: web.AppRunner) -> int:
@@ -72,6 +136,7 @@ class WebComponent:
         pki_dir: Path | None = None,
         tls: bool = True,
         kdf_cost: int = DEFAULT_COST,
+        persist: bool = True,
     ) -> None:
         self.host = host
         self.port = port
@@ -80,6 +145,7 @@ class WebComponent:
         self.pki_dir = pki_dir
         self.tls = tls
         self.kdf_cost = kdf_cost
+        self.persist = persist
         self.state: WebState | None = None
         self.pki: Pki | None = None
         self._runner: web.AppRunner | None = None
@@ -115,6 +181,14 @@ class WebComponent:
             kdf_cost=self.kdf_cost,
         )
         state.load(now)
+        self.state = state  # stop() closes the state file even if the start fails below
+        if self.persist:
+            store = WebStateStore.open(Path(context.data_dir))
+            try:
+                state.attach_store(store, now)
+            except BaseException:
+                store.close()
+                raise
         ssl_context: ssl.SSLContext | None = None
         if self.tls:
             directory = self.pki_dir or Path(context.data_dir) / "pki"
@@ -125,6 +199,7 @@ class WebComponent:
             state.register_certificates()
             ssl_context = self.pki.server_context()
         app = build_web_app(state)
+        app.middlewares.insert(0, persist_middleware(lambda: state))
         if ssl_context is not None:
             install_sni_recorder(ssl_context, app[SNI])
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -133,8 +208,8 @@ class WebComponent:
         site = web.TCPSite(runner, self.host, self.port, ssl_context=ssl_context)
         await site.start()
         state.port = _bound_port(runner)
-        self.state = state
         state.tick(context.clock.now_ns())
+        state.persist()
         context.services["web"] = state
         context.services["pki"] = self.pki
         context.services["uat_registrations"] = state.uat
@@ -151,6 +226,8 @@ class WebComponent:
             }
             if index == 0 and self.pki is not None:
                 details["pki"] = str(self.pki.directory)
+            if index == 0 and state.store is not None:
+                details["state"] = state.store.shown
             endpoints.append(Endpoint("web", host, kind, self.host, state.port, details))
         return endpoints
 
@@ -158,6 +235,11 @@ class WebComponent:
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
+        if self.state is not None:
+            try:
+                self.state.close_store()
+            except StateNotSaved as exc:
+                log.error("%s", exc)
 
 
 class ControlComponent:
@@ -175,6 +257,8 @@ class ControlComponent:
         if context.outbox is None:
             context.outbox = Outbox()
         app = build_control_app(context)
+        app[CONTROL] = True
+        app.middlewares.insert(0, persist_middleware(lambda: context.services.get("web")))
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         self._runner = runner  # stop() cleans up even if binding fails

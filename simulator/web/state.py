@@ -15,13 +15,28 @@ control API. It sends what became due since the last tick, each once:
 
 :meth:`WebState.reset` puts the organisations, sessions, factors and registrations back to their
 configured state (the control API's ``POST /reset``).
+
+Durability (issue 6, crash recovery). With a store attached (:meth:`WebState.attach_store`, the
+data directory's ``web-state.sqlite3``, :mod:`simulator.web.persistence`) :meth:`WebState.persist`
+writes every part that changed -- directory, MFA service, sessions, API tokens, UAT
+registrations, the web front's own counters -- in one transaction; the web front calls it
+before each HTTP answer leaves, so an acknowledged change is a durable one. At start the saved
+state is read back over the organisation files:
+
+* what was saved wins for everything it holds (an account whose password, questions, factors,
+  lockout, roles or status changed keeps the change; a role or an account deleted stays deleted);
+* organisations, roles and accounts that are in the files but not in the saved state are added
+  (with their configured second factor, certificate and invitation);
+* :meth:`WebState.reset` (``POST /reset``) goes back to the files and replaces the saved state.
 """
 
 from __future__ import annotations
 
-import itertools
+import logging
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,18 +47,45 @@ from simulator.entitlement.config import AccountSpec, load_org_files
 from simulator.entitlement.directory import Directory
 from simulator.entitlement.model import AccountKind
 from simulator.entitlement.passwords import DEFAULT_COST
+from simulator.errors import ConfigError
 from simulator.mfa import MfaService
 from simulator.outbox import Outbox
+from simulator.snapshot import Fields, SnapshotError
 from simulator.supervision.roster import Roster
 from simulator.timeline import Timeline
 from simulator.tls import Pki
+from simulator.web.persistence import WebStateStore, WriteStats, dumps
 from simulator.web.sessions import SessionStore
 from simulator.web.tokens import ApiTokens
 from simulator.web.uat import UatRegistry
 
+log = logging.getLogger("simulator.web")
+
 INVITATION_EVENT = "mfa-enrolment-emails"
 MFA_SERVICE_HOST = "mpp.nasdaq.com"
 EMPTY_ROSTER = Roster(source="(no roster configured)", entries=())
+_UNSAVED = object()
+
+
+@dataclass
+class SaveCost:
+    """Running totals of :meth:`WebState.persist`: how often it ran, how often it wrote, and the
+    real time spent -- the price of durability, for measurements and tests."""
+
+    calls: int = 0
+    writes: int = 0
+    seconds: float = 0.0
+    write_seconds: float = 0.0
+
+    def to_json(self) -> dict[str, float | int]:
+        return {
+            "calls": self.calls,
+            "writes": self.writes,
+            "mean_us": round(1e6 * self.seconds / self.calls, 1) if self.calls else 0.0,
+            "mean_write_us": round(1e6 * self.write_seconds / self.writes, 1)
+            if self.writes
+            else 0.0,
+        }
 
 
 class WebState:
@@ -79,8 +121,11 @@ class WebState:
         self.directory = Directory(audit=self.audit, kdf_cost=kdf_cost)
         self.specs: list[AccountSpec] = []
         self._lock = threading.RLock()
-        self._pending_invitations: list[AccountSpec] = []
-        self._client_refs = itertools.count(1)
+        self._pending_invitations: list[str] = []  # user names
+        self._next_client_ref = 1
+        self.store: WebStateStore | None = None
+        self._written: dict[str, Any] = {}  # each component as last saved
+        self.save_cost = SaveCost()
 
     # ------------------------------------------------------------------ loading
 
@@ -99,7 +144,9 @@ class WebState:
                     self.mfa.enrol_totp_secret(spec.username, spec.totp_secret, now_ns)
             self.register_certificates()
             self._pending_invitations = [
-                s for s in self.specs if s.mfa_invitation and not self.mfa.enrolled(s.username)
+                s.username
+                for s in self.specs
+                if s.mfa_invitation and not self.mfa.enrolled(s.username)
             ]
 
     def certificate_users(self) -> list[str]:
@@ -117,14 +164,154 @@ class WebState:
             self.directory.register_certificate(username, client.fingerprint)
 
     def reset(self) -> None:
-        """Back to the configured organisations; empties sessions, tokens and registrations."""
+        """Back to the configured organisations; empties sessions, tokens and registrations,
+        and replaces the saved state with this one (``POST /reset``)."""
         with self._lock:
             self.sessions.clear()
             self.tokens.reset()
             self.uat.reset()
-            self._client_refs = itertools.count(1)
+            self._next_client_ref = 1
             self.load(self.clock.now_ns())
-        self.tick(self.clock.now_ns())
+            self.tick(self.clock.now_ns())
+            self._written.clear()  # every part rewritten, every session replaced: one transaction
+            self.persist()
+
+    # ------------------------------------------------------------- durability
+
+    def _components(self) -> list[tuple[str, Callable[[], Any]]]:
+        return [
+            ("directory", self.directory.snapshot),
+            ("mfa", self.mfa.snapshot),
+            ("tokens", self.tokens.snapshot),
+            ("uat", self.uat.snapshot),
+            ("sessions", self.sessions.settings),
+            ("web", self._own_snapshot),
+        ]
+
+    def _own_snapshot(self) -> dict[str, Any]:
+        return {
+            "next_client_ref": self._next_client_ref,
+            "pending_invitations": list(self._pending_invitations),
+        }
+
+    def attach_store(self, store: WebStateStore, now_ns: int) -> list[str]:
+        """Keep the web front's state in ``store`` from now on, after reading back what it
+        holds (call after :meth:`load`). Returns what the organisation files added to the saved
+        state (``[]`` when there was none, or nothing new). A saved part that is not what this
+        version writes is a :class:`~simulator.errors.ConfigError` naming the file."""
+        with self._lock:
+            saved = store.load()
+            added: list[str] = []
+            if not saved.empty:
+                try:
+                    added = self._restore(saved.components, saved.sessions, now_ns)
+                except SnapshotError as exc:
+                    raise ConfigError(
+                        store.shown,
+                        f"the saved web front state does not read back: {exc}; move the file "
+                        "aside to start the web front from the organisation files, or use "
+                        "another --data-dir",
+                    ) from None
+                self._written = dict(saved.components)
+                expired = self.sessions.expire(now_ns)
+                log.info(
+                    "web front state restored from %s: %d accounts, %d sessions (%d expired)%s",
+                    store.shown,
+                    len(self.directory.accounts()),
+                    len(self.sessions),
+                    expired,
+                    f"; added from the organisation files: {', '.join(added)}" if added else "",
+                )
+            self.store = store
+            self.persist()
+            return added
+
+    def _restore(
+        self, components: dict[str, Any], sessions: dict[str, Any], now_ns: int
+    ) -> list[str]:
+        """Read the saved parts back over the state :meth:`load` built from the files."""
+        added: list[str] = []
+        new_accounts: set[str] = set()
+        if "directory" in components:
+            directory = Directory(audit=self.audit, kdf_cost=self.kdf_cost)
+            directory.restore(components["directory"])
+            saved_accounts = {a.username.casefold() for a in directory.accounts()}
+            added = directory.adopt_missing(self.directory)
+            new_accounts = {a.username.casefold() for a in directory.accounts()} - saved_accounts
+            self.directory = directory
+        else:
+            new_accounts = {spec.username.casefold() for spec in self.specs}
+        if "mfa" in components:
+            self.mfa.restore(components["mfa"])
+            for spec in self.specs:  # accounts new in the files bring their configured factor
+                if spec.totp_secret and spec.username.casefold() in new_accounts:
+                    self.mfa.enrol_totp_secret(spec.username, spec.totp_secret, now_ns)
+        if "tokens" in components:
+            self.tokens.restore(components["tokens"])
+        if "uat" in components:
+            self.uat.restore(components["uat"])
+        if "sessions" in components:
+            self.sessions.restore_settings(components["sessions"])
+        self.sessions.restore(sessions)
+        pending = [u for u in self._pending_invitations if u.casefold() in new_accounts]
+        if "web" in components:
+            own = Fields(components["web"], "web")
+            self._next_client_ref = own.integer("next_client_ref")
+            saved_pending = own.texts("pending_invitations")
+            pending = saved_pending + [u for u in pending if u not in saved_pending]
+        self._pending_invitations = pending
+        return added
+
+    def persist(self) -> WriteStats | None:
+        """Write every part changed since the last save, in one transaction (no store: no-op).
+
+        Raises :class:`~simulator.web.persistence.StateNotSaved` if the file refuses the write;
+        the sessions are then all written again at the next save."""
+        store = self.store
+        if store is None:
+            return None
+        started = time.perf_counter()
+        with self._lock:
+            try:
+                # Comparing the plain objects is several times cheaper than serialising them;
+                # only what changed is turned into text.
+                changed = {
+                    name: data
+                    for name, snapshot in self._components()
+                    if (data := snapshot()) != self._written.get(name, _UNSAVED)
+                }
+                changes = self.sessions.take_changes()
+                if not changed and changes.empty:
+                    return None
+                wrote = time.perf_counter()
+                try:
+                    stats = store.write(
+                        {name: dumps(data) for name, data in changed.items()},
+                        {key: dumps(data) for key, data in changes.put.items()},
+                        changes.gone,
+                        replace_sessions=changes.replace_all,
+                    )
+                except BaseException:
+                    self.sessions.save_failed()
+                    raise
+                self._written.update(changed)
+                self.save_cost.writes += 1
+                self.save_cost.write_seconds += time.perf_counter() - wrote
+                return stats
+            finally:
+                self.save_cost.calls += 1
+                self.save_cost.seconds += time.perf_counter() - started
+
+    def close_store(self) -> None:
+        """Save what is left and close the state file (a clean stop)."""
+        store = self.store
+        if store is None:
+            return
+        try:
+            self.persist()
+        finally:
+            self.store = None
+            store.close()
 
     # ------------------------------------------------------------------ helpers
 
@@ -141,7 +328,9 @@ class WebState:
     def next_client_ref(self) -> str:
         """A reference for a trade entered without one: ``WEB`` and a sequence number."""
         with self._lock:
-            return f"WEB{next(self._client_refs):08d}"
+            ref = self._next_client_ref
+            self._next_client_ref += 1
+            return f"WEB{ref:08d}"
 
     def environment(self, region: Region | None, now_ns: int) -> Environment:
         """Where a report entered now on a site of ``region`` is journaled: the NTF, a running
@@ -176,9 +365,11 @@ class WebState:
             if self._pending_invitations and (due_ns is None or now_ns >= due_ns):
                 stamp = now_ns if due_ns is None else due_ns
                 pending, self._pending_invitations = self._pending_invitations, []
-                for spec in pending:
-                    if not self.mfa.enrolled(spec.username):
-                        self.invite(spec.username, stamp)
+                for username in pending:
+                    if self.directory.find(username) is not None and not self.mfa.enrolled(
+                        username
+                    ):
+                        self.invite(username, stamp)
             for org, kind, recipients in self.directory.certification_notices(now_ns):
                 period = org.certification
                 assert period is not None

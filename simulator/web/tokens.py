@@ -7,6 +7,9 @@ for a short-lived **access token**, and requests files with it. Lifetimes are **
 clock.
 
 Tokens are random (``secrets``), kept only as SHA-256 digests, and bound to the user name.
+The digests are what a restart on the same data directory reads back
+(:mod:`simulator.web.persistence`), so a token works until its simulated expiry whether or not
+``facsim serve`` was restarted in between, and the state file holds no usable token.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ import hashlib
 import secrets
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from simulator.clock import DAY, MINUTE
+from simulator.snapshot import Fields, SnapshotError
 
 REFRESH_TTL_NS = 90 * DAY
 ACCESS_TTL_NS = 30 * MINUTE
@@ -88,3 +93,38 @@ class ApiTokens:
         with self._lock:
             self._refresh.clear()
             self._access.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every token's digest, user and expiry (never a token itself)."""
+        with self._lock:
+            return {
+                "refresh": {d: [user, exp] for d, (user, exp) in sorted(self._refresh.items())},
+                "access": {d: [user, exp] for d, (user, exp) in sorted(self._access.items())},
+            }
+
+    def restore(self, data: Any) -> None:
+        """Replace every token with a :meth:`snapshot`'s; :class:`SnapshotError` names a bad
+        field (nothing changed then)."""
+        saved = Fields(data, "tokens")
+        tables = {name: _table(saved, name) for name in ("refresh", "access")}
+        with self._lock:
+            self._refresh = tables["refresh"]
+            self._access = tables["access"]
+
+
+def _table(saved: Fields, name: str) -> dict[str, tuple[str, int]]:
+    table: dict[str, tuple[str, int]] = {}
+    for digest, entry in saved.mapping(name).items():
+        where = f"tokens.{name}.{digest[:8]}"
+        if len(digest) != 64:
+            raise SnapshotError(f"{where}: not a token digest")
+        if not (
+            isinstance(entry, list)
+            and len(entry) == 2
+            and isinstance(entry[0], str)
+            and isinstance(entry[1], int)
+            and not isinstance(entry[1], bool)
+        ):
+            raise SnapshotError(f"{where}: expected [user name, expiry]")
+        table[digest] = (entry[0], entry[1])
+    return table

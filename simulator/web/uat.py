@@ -11,6 +11,8 @@ deadline instant, "no later than noon"). Registrations are kept per UAT window a
 (registering again before the deadline replaces the earlier one) and published to the other
 components (``context.services["uat_registrations"]``): seed 000 notes that FIX clients that are
 connected but not taking part may still receive acknowledgements, which the FIX side records.
+Registrations are saved with the rest of the web front's state
+(:mod:`simulator.web.persistence`): a firm registered before a restart is still registered.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator.errors import UserInputError
+from simulator.snapshot import Fields
 from simulator.timeline import UatWindow
 from simulator.timestamps import NEW_YORK, datetime_from_ns, format_iso8601
 
@@ -169,3 +172,41 @@ class UatRegistry:
     def reset(self) -> None:
         with self._lock:
             self._by_key.clear()
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        """Every registration, in the order :meth:`registrations` lists them."""
+        return [
+            {
+                "uat": r.uat_key,
+                "org_id": r.org_id,
+                "firm_name": r.firm_name,
+                "mpids": list(r.mpids),
+                "testers": list(r.testers),
+                "web_usernames": list(r.web_usernames),
+                "registered_ns": r.registered_ns,
+                "registered_by": r.registered_by,
+            }
+            for r in self.registrations()
+        ]
+
+    def restore(self, data: Any) -> None:
+        """Replace every registration with a :meth:`snapshot`'s; raises
+        :class:`~simulator.snapshot.SnapshotError` naming a bad field (nothing changed then)."""
+        if not isinstance(data, list):
+            data = Fields(data, "uat").items("registrations")  # names the problem
+        restored: dict[tuple[str, str], Registration] = {}
+        for index, value in enumerate(data):
+            item = Fields(value, f"uat[{index}]")
+            registration = Registration(
+                uat_key=item.text("uat"),
+                org_id=item.text("org_id"),
+                firm_name=item.text("firm_name"),
+                mpids=tuple(item.texts("mpids")),
+                testers=tuple(item.texts("testers")),
+                web_usernames=tuple(item.texts("web_usernames")),
+                registered_ns=item.integer("registered_ns"),
+                registered_by=item.text("registered_by"),
+            )
+            restored[(registration.uat_key, registration.org_id)] = registration
+        with self._lock:
+            self._by_key = restored

@@ -3,6 +3,8 @@
 One small round of :class:`simulator.faults.drill.CrashDrill` (``bench/crash_recovery.py`` runs
 many at full speed): three firms pipelining reports on a TRACE and a Nasdaq TRF port, the server
 killed once a part of the acknowledgements has arrived, restarted on the same data directory.
+Before the kill a tester logs in to the web front and enrols a phone for text-message codes;
+after the restart the same browser is still logged in and the phone is still enrolled.
 """
 
 from __future__ import annotations
@@ -33,5 +35,9 @@ def test_a_killed_server_loses_nothing_it_acknowledged(tmp_path: Path) -> None:
     # the sessions resumed their numbers; a ResendRequest from 1 was answered from the store
     assert result.sequences_resumed and result.store_covers_acks
     assert result.resent_from_store >= 400
-    # the web front's configured accounts are there after the restart
+    # the web front's accounts are there after the restart, the tester is still logged in to
+    # TRAQS with the cookie from before the kill (same CSRF token), and the phone enrolled
+    # before the kill is still the account's text-message factor
     assert result.web_account is True
+    assert result.web_session is True
+    assert result.web_change is True
