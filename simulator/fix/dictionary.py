@@ -35,6 +35,11 @@ defined. Messages a dictionary does not define are not field-validated; whether 
 valid at all is :meth:`DataDictionary.is_valid_msg_type` (the standard MsgType values of the
 version, user-defined ``U...`` types, and any message the XML declares, such as a custom
 TradeCaptureReport on a FIX 4.2 TRF port).
+
+The session layer itself (:data:`SESSION_FIELDS`, :data:`SESSION_HEADER`,
+:data:`SESSION_TRAILER`, :data:`SESSION_MESSAGES`) is defined here and only here: the dialects'
+XML dictionaries are rendered from :func:`builtin` (:mod:`simulator.fix.dialects.dictionary`), so
+what the simulator validates and what a firm's engine validates cannot differ.
 """
 
 from __future__ import annotations
@@ -78,12 +83,21 @@ ADMIN_MSG_TYPES = frozenset("012345A")
 
 @dataclass(frozen=True, slots=True)
 class FieldType:
-    """A field's number, name, QuickFIX type name and enumerated values (``None``: any)."""
+    """A field's number, name, QuickFIX type name and enumerated values.
+
+    ``values`` are ``(enum, description)`` pairs in dictionary order (what a QuickFIX XML
+    ``<value>`` element carries); empty means any value of the type.
+    """
 
     number: int
     name: str
     type: str
-    enums: frozenset[str] | None = None
+    values: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def enums(self) -> frozenset[str] | None:
+        """The enumerated values, or ``None`` when the field takes any value of its type."""
+        return frozenset(enum for enum, _ in self.values) or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,114 +374,257 @@ class DataDictionary:
 
 
 # -- the built-in dictionary: header, trailer and session-level messages --
+#
+# This is the one definition of the FIX session layer in the project. The session validates
+# with it (:func:`builtin`), and the QuickFIX XML dictionaries shipped for the dialects take
+# their header, trailer, session messages and session field types from it
+# (:mod:`simulator.fix.dialects.dictionary`), so the two cannot disagree; a unit test
+# (``tests/unit/fix/test_dictionary_session_layer.py``) holds the shipped files and QuickFIX's
+# FIX42.xml/FIX44.xml to it.
 
 
-def _f(number: int, name: str, type_: str, enums: str | None = None) -> FieldType:
-    return FieldType(number, name, type_, frozenset(enums.split()) if enums else None)
+@dataclass(frozen=True, slots=True)
+class SessionField:
+    """A session-layer field: its QuickFIX type in each version (``None``: not in it)."""
+
+    number: int
+    name: str
+    types: Mapping[str, str]
+    values: tuple[tuple[str, str], ...] = ()
+
+    def in_version(self, begin_string: str) -> FieldType | None:
+        type_ = self.types.get(begin_string)
+        return None if type_ is None else FieldType(self.number, self.name, type_, self.values)
 
 
-_BUILTIN_FIELDS: tuple[FieldType, ...] = (
-    _f(7, "BeginSeqNo", "SEQNUM"),
-    _f(8, "BeginString", "STRING"),
-    _f(9, "BodyLength", "LENGTH"),
-    _f(10, "CheckSum", "STRING"),
-    _f(16, "EndSeqNo", "SEQNUM"),
-    _f(34, "MsgSeqNum", "SEQNUM"),
-    _f(35, "MsgType", "STRING"),
-    _f(36, "NewSeqNo", "SEQNUM"),
-    _f(43, "PossDupFlag", "BOOLEAN"),
-    _f(45, "RefSeqNum", "SEQNUM"),
-    _f(49, "SenderCompID", "STRING"),
-    _f(50, "SenderSubID", "STRING"),
-    _f(52, "SendingTime", "UTCTIMESTAMP"),
-    _f(56, "TargetCompID", "STRING"),
-    _f(57, "TargetSubID", "STRING"),
-    _f(58, "Text", "STRING"),
-    _f(89, "Signature", "DATA"),
-    _f(90, "SecureDataLen", "LENGTH"),
-    _f(91, "SecureData", "DATA"),
-    _f(93, "SignatureLength", "LENGTH"),
-    _f(95, "RawDataLength", "LENGTH"),
-    _f(96, "RawData", "DATA"),
-    _f(97, "PossResend", "BOOLEAN"),
-    _f(98, "EncryptMethod", "INT", "0 1 2 3 4 5 6"),
-    _f(108, "HeartBtInt", "INT"),
-    _f(112, "TestReqID", "STRING"),
-    _f(115, "OnBehalfOfCompID", "STRING"),
-    _f(116, "OnBehalfOfSubID", "STRING"),
-    _f(122, "OrigSendingTime", "UTCTIMESTAMP"),
-    _f(123, "GapFillFlag", "BOOLEAN"),
-    _f(128, "DeliverToCompID", "STRING"),
-    _f(129, "DeliverToSubID", "STRING"),
-    _f(141, "ResetSeqNumFlag", "BOOLEAN"),
-    _f(142, "SenderLocationID", "STRING"),
-    _f(143, "TargetLocationID", "STRING"),
-    _f(144, "OnBehalfOfLocationID", "STRING"),
-    _f(145, "DeliverToLocationID", "STRING"),
-    _f(212, "XmlDataLen", "LENGTH"),
-    _f(213, "XmlData", "DATA"),
-    _f(347, "MessageEncoding", "STRING"),
-    _f(354, "EncodedTextLen", "LENGTH"),
-    _f(355, "EncodedText", "DATA"),
-    _f(369, "LastMsgSeqNumProcessed", "SEQNUM"),
-    _f(370, "OnBehalfOfSendingTime", "UTCTIMESTAMP"),
-    _f(371, "RefTagID", "INT"),
-    _f(372, "RefMsgType", "STRING"),
-    _f(373, "SessionRejectReason", "INT"),
-    _f(379, "BusinessRejectRefID", "STRING"),
-    _f(380, "BusinessRejectReason", "INT"),
-    _f(383, "MaxMessageSize", "LENGTH"),
-    _f(384, "NoMsgTypes", "NUMINGROUP"),
-    _f(385, "MsgDirection", "CHAR", "S R"),
+def _s(
+    number: int, name: str, fix42: str | None, fix44: str | None, *values: tuple[str, str]
+) -> SessionField:
+    types = {v: t for v, t in ((FIX42, fix42), (FIX44, fix44)) if t is not None}
+    return SessionField(number, name, types, tuple(values))
+
+
+_ENCRYPT_METHODS = (
+    ("0", "NONE"),
+    ("1", "PKCS"),
+    ("2", "DES"),
+    ("3", "PKCSDES"),
+    ("4", "PGPDES"),
+    ("5", "PGPDESMD5"),
+    ("6", "PEM"),
 )
-_BUILTIN_FIELDS_44: tuple[FieldType, ...] = (
-    _f(464, "TestMessageIndicator", "BOOLEAN"),
-    _f(553, "Username", "STRING"),
-    _f(554, "Password", "STRING"),
-    _f(627, "NoHops", "NUMINGROUP"),
-    _f(628, "HopCompID", "STRING"),
-    _f(629, "HopSendingTime", "UTCTIMESTAMP"),
-    _f(630, "HopRefID", "SEQNUM"),
-    _f(789, "NextExpectedMsgSeqNum", "SEQNUM"),
-    _f(797, "CopyMsgIndicator", "BOOLEAN"),
+_MESSAGE_ENCODINGS = (
+    ("ISO-2022-JP", "ISO2022_JP"),
+    ("EUC-JP", "EUCJP"),
+    ("Shift_JIS", "SHIFT_JIS"),
+    ("UTF-8", "UTF8"),
+)
+_SESSION_REJECT_REASONS = (
+    ("0", "INVALID_TAG_NUMBER"),
+    ("1", "REQUIRED_TAG_MISSING"),
+    ("2", "TAG_NOT_DEFINED_FOR_THIS_MESSAGE_TYPE"),
+    ("3", "UNDEFINED_TAG"),
+    ("4", "TAG_SPECIFIED_WITHOUT_A_VALUE"),
+    ("5", "VALUE_IS_INCORRECT"),
+    ("6", "INCORRECT_DATA_FORMAT_FOR_VALUE"),
+    ("7", "DECRYPTION_PROBLEM"),
+    ("8", "SIGNATURE_PROBLEM"),
+    ("9", "COMP_ID_PROBLEM"),
+    ("10", "SENDING_TIME_ACCURACY_PROBLEM"),
+    ("11", "INVALID_MSG_TYPE"),
+    ("12", "XML_VALIDATION_ERROR"),
+    ("13", "TAG_APPEARS_MORE_THAN_ONCE"),
+    ("14", "TAG_SPECIFIED_OUT_OF_REQUIRED_ORDER"),
+    ("15", "REPEATING_GROUP_FIELDS_OUT_OF_ORDER"),
+    ("16", "INCORRECT_NUM_IN_GROUP_COUNT_FOR_REPEATING_GROUP"),
+    ("17", "NON_DATA_VALUE_INCLUDES_FIELD_DELIMITER"),
+    ("99", "OTHER"),
+)
+_BUSINESS_REJECT_REASONS = (
+    ("0", "OTHER"),
+    ("1", "UNKNOWN_ID"),
+    ("2", "UNKNOWN_SECURITY"),
+    ("3", "UNSUPPORTED_MESSAGE_TYPE"),
+    ("4", "APPLICATION_NOT_AVAILABLE"),
+    ("5", "CONDITIONALLY_REQUIRED_FIELD_MISSING"),
+    ("6", "NOT_AUTHORIZED"),
+    ("7", "DELIVER_TO_FIRM_NOT_AVAILABLE_AT_THIS_TIME"),
+)
+
+#: Every field of the standard header and trailer and of the session-level messages, with its
+#: type in FIX 4.2 and in FIX 4.4 as QuickFIX's ``FIX42.xml`` and ``FIX44.xml`` declare it (FIX
+#: 4.2 has no SEQNUM or NUMINGROUP type and calls those fields INT). Deliberate differences from
+#: those files, each pinned by a test:
+#:
+#: * SessionRejectReason (373) and BusinessRejectReason (380) carry the FIX 4.4 values in FIX 4.2
+#:   too (FIX 4.2 stops at 373=11 and 380=5): the session layer sends 373=13-16 and its typed
+#:   errors (:mod:`simulator.fix.errors`) on every session, and a firm's engine validating with
+#:   our FIX 4.2 dictionary must accept them;
+#: * MsgType (35) is not enumerated: which MsgTypes are valid is
+#:   :meth:`DataDictionary.is_valid_msg_type`, and the FIX 4.2 dictionaries declare AE and AR;
+#: * BOOLEAN fields do not list Y and N: the BOOLEAN type admits nothing else.
+SESSION_FIELDS: tuple[SessionField, ...] = (
+    _s(7, "BeginSeqNo", "INT", "SEQNUM"),
+    _s(8, "BeginString", "STRING", "STRING"),
+    _s(9, "BodyLength", "INT", "LENGTH"),
+    _s(10, "CheckSum", "STRING", "STRING"),
+    _s(16, "EndSeqNo", "INT", "SEQNUM"),
+    _s(34, "MsgSeqNum", "INT", "SEQNUM"),
+    _s(35, "MsgType", "STRING", "STRING"),
+    _s(36, "NewSeqNo", "INT", "SEQNUM"),
+    _s(43, "PossDupFlag", "BOOLEAN", "BOOLEAN"),
+    _s(45, "RefSeqNum", "INT", "SEQNUM"),
+    _s(49, "SenderCompID", "STRING", "STRING"),
+    _s(50, "SenderSubID", "STRING", "STRING"),
+    _s(52, "SendingTime", "UTCTIMESTAMP", "UTCTIMESTAMP"),
+    _s(56, "TargetCompID", "STRING", "STRING"),
+    _s(57, "TargetSubID", "STRING", "STRING"),
+    _s(58, "Text", "STRING", "STRING"),
+    _s(89, "Signature", "DATA", "DATA"),
+    _s(90, "SecureDataLen", "LENGTH", "LENGTH"),
+    _s(91, "SecureData", "DATA", "DATA"),
+    _s(93, "SignatureLength", "LENGTH", "LENGTH"),
+    _s(95, "RawDataLength", "LENGTH", "LENGTH"),
+    _s(96, "RawData", "DATA", "DATA"),
+    _s(97, "PossResend", "BOOLEAN", "BOOLEAN"),
+    _s(98, "EncryptMethod", "INT", "INT", *_ENCRYPT_METHODS),
+    _s(108, "HeartBtInt", "INT", "INT"),
+    _s(112, "TestReqID", "STRING", "STRING"),
+    _s(115, "OnBehalfOfCompID", "STRING", "STRING"),
+    _s(116, "OnBehalfOfSubID", "STRING", "STRING"),
+    _s(122, "OrigSendingTime", "UTCTIMESTAMP", "UTCTIMESTAMP"),
+    _s(123, "GapFillFlag", "BOOLEAN", "BOOLEAN"),
+    _s(128, "DeliverToCompID", "STRING", "STRING"),
+    _s(129, "DeliverToSubID", "STRING", "STRING"),
+    _s(141, "ResetSeqNumFlag", "BOOLEAN", "BOOLEAN"),
+    _s(142, "SenderLocationID", "STRING", "STRING"),
+    _s(143, "TargetLocationID", "STRING", "STRING"),
+    _s(144, "OnBehalfOfLocationID", "STRING", "STRING"),
+    _s(145, "DeliverToLocationID", "STRING", "STRING"),
+    _s(212, "XmlDataLen", "LENGTH", "LENGTH"),
+    _s(213, "XmlData", "DATA", "DATA"),
+    _s(347, "MessageEncoding", "STRING", "STRING", *_MESSAGE_ENCODINGS),
+    _s(354, "EncodedTextLen", "LENGTH", "LENGTH"),
+    _s(355, "EncodedText", "DATA", "DATA"),
+    _s(369, "LastMsgSeqNumProcessed", "INT", "SEQNUM"),
+    _s(370, "OnBehalfOfSendingTime", "UTCTIMESTAMP", None),
+    _s(371, "RefTagID", "INT", "INT"),
+    _s(372, "RefMsgType", "STRING", "STRING"),
+    _s(373, "SessionRejectReason", "INT", "INT", *_SESSION_REJECT_REASONS),
+    _s(379, "BusinessRejectRefID", "STRING", "STRING"),
+    _s(380, "BusinessRejectReason", "INT", "INT", *_BUSINESS_REJECT_REASONS),
+    _s(383, "MaxMessageSize", "INT", "LENGTH"),
+    _s(384, "NoMsgTypes", "INT", "NUMINGROUP"),
+    _s(385, "MsgDirection", "CHAR", "CHAR", ("S", "SEND"), ("R", "RECEIVE")),
+    _s(464, "TestMessageIndicator", None, "BOOLEAN"),
+    _s(553, "Username", None, "STRING"),
+    _s(554, "Password", None, "STRING"),
+    _s(627, "NoHops", None, "NUMINGROUP"),
+    _s(628, "HopCompID", None, "STRING"),
+    _s(629, "HopSendingTime", None, "UTCTIMESTAMP"),
+    _s(630, "HopRefID", None, "SEQNUM"),
+    _s(789, "NextExpectedMsgSeqNum", None, "SEQNUM"),
 )
 
 
-def _members(spec: str) -> list[Member]:
-    """``"98! 108! 95 96"`` -> members; ``!`` marks a required field."""
-    return [Member(int(t.rstrip("!")), t.endswith("!")) for t in spec.split()]
+@dataclass(frozen=True, slots=True)
+class SessionMessage:
+    """A session-level message's members in each version, in the member notation of
+    :func:`parse_members`; ``admin`` is QuickFIX's ``msgcat`` (BusinessMessageReject is an
+    application message that the session layer sends)."""
+
+    msg_type: str
+    name: str
+    admin: bool
+    layouts: Mapping[str, str]
+
+
+def _m(msg_type: str, name: str, fix42: str, fix44: str | None = None) -> SessionMessage:
+    layouts = {FIX42: fix42, FIX44: fix42 if fix44 is None else fix44}
+    return SessionMessage(msg_type, name, msg_type in ADMIN_MSG_TYPES, layouts)
+
+
+_HEADER = "8! 9! 35! 49! 56! 115 128 90 91 34! 50 142 57 143 116 144 129 145 43 97 52! 122"
+_HEADER += " 212 213 347 369"
+
+#: The standard header and trailer (FIX 4.2/4.4 Vol. 2 "Standard Message Header"/"Trailer").
+SESSION_HEADER = {FIX42: f"{_HEADER} 370", FIX44: f"{_HEADER} 627(628 629 630)"}
+SESSION_TRAILER = {FIX42: "93 89 10!", FIX44: "93 89 10!"}
+
+#: The session-level messages (FIX 4.2/4.4 Vol. 2 "Session Protocol") and BusinessMessageReject,
+#: in the order the shipped dictionaries list them.
+SESSION_MESSAGES: tuple[SessionMessage, ...] = (
+    _m("0", "Heartbeat", "112"),
+    _m(
+        "A",
+        "Logon",
+        "98! 108! 95 96 141 383 384(372 385)",
+        "98! 108! 95 96 141 789 383 384(372 385) 464 553 554",
+    ),
+    _m("1", "TestRequest", "112!"),
+    _m("2", "ResendRequest", "7! 16!"),
+    _m("3", "Reject", "45! 371 372 373 58 354 355"),
+    _m("4", "SequenceReset", "123 36!"),
+    _m("5", "Logout", "58 354 355"),
+    _m("j", "BusinessMessageReject", "45 372! 379 380! 58 354 355"),
+)
+
+_MEMBER_NOTATION = re.compile(r"(?:\s*(?:\d+!?\(?|\)))*\s*")
+_MEMBER_TOKEN = re.compile(r"\d+!?\(?|\)")
+
+
+@lru_cache(maxsize=64)
+def parse_members(notation: str) -> tuple[Member, ...]:
+    """Members from their notation: ``"98! 108 384(372 385)"``; ``!`` marks a required field
+    and ``N(...)`` the repeating group counted by tag ``N``, its members in order. (Cached: the
+    members are immutable and every session builds its dictionary from the same few lists.)"""
+    if _MEMBER_NOTATION.fullmatch(notation) is None:
+        raise ValueError(f"not a member list: {notation!r}")
+    levels: list[list[Member]] = [[]]
+    groups: list[tuple[int, bool]] = []
+    for token in _MEMBER_TOKEN.findall(notation):
+        if token == ")":
+            if not groups:
+                raise ValueError(f"unbalanced ')' in {notation!r}")
+            count_tag, required = groups.pop()
+            inner = levels.pop()
+            if not inner:
+                raise ValueError(f"group {count_tag} has no members in {notation!r}")
+            levels[-1].append(Member(count_tag, required, _group(count_tag, inner)))
+        elif token.endswith("("):
+            groups.append((int(token[:-1].rstrip("!")), token[:-1].endswith("!")))
+            levels.append([])
+        else:
+            levels[-1].append(Member(int(token.rstrip("!")), token.endswith("!")))
+    if groups:
+        raise ValueError(f"unbalanced '(' in {notation!r}")
+    return tuple(levels[0])
+
+
+def session_fields(begin_string: str) -> dict[int, FieldType]:
+    """The session-layer fields of FIX 4.2 or FIX 4.4 with that version's types."""
+    _check_version(begin_string)
+    found = (f.in_version(begin_string) for f in SESSION_FIELDS)
+    return {f.number: f for f in found if f is not None}
+
+
+def _check_version(begin_string: str) -> None:
+    if begin_string not in (FIX42, FIX44):
+        raise ValueError(f"no built-in dictionary for {begin_string!r} (FIX.4.2 or FIX.4.4)")
 
 
 def builtin(begin_string: str) -> DataDictionary:
     """Header, trailer and session messages of FIX 4.2 or FIX 4.4 (QuickFIX FIX42/44.xml)."""
-    if begin_string not in (FIX42, FIX44):
-        raise ValueError(f"no built-in dictionary for {begin_string!r} (FIX.4.2 or FIX.4.4)")
-    is44 = begin_string == FIX44
-    fields = {f.number: f for f in _BUILTIN_FIELDS + (_BUILTIN_FIELDS_44 if is44 else ())}
-    header = _members("8! 9! 35! 49! 56! 115 128 90 91 34! 50 142 57 143 116 144 129 145")
-    header += _members("43 97 52! 122 212 213 347 369")
-    if is44:
-        header.append(Member(627, False, _group(627, _members("628 629 630"))))
-    else:
-        header += _members("370")
-    no_msg_types = Member(384, False, _group(384, _members("372 385")))
-    logon = [*_members("98! 108! 95 96 141"), *(_members("789") if is44 else [])]
-    logon += [*_members("383"), no_msg_types, *(_members("464 553 554") if is44 else [])]
+    _check_version(begin_string)
     messages = [
-        _spec("0", "Heartbeat", True, _members("112")),
-        _spec("1", "TestRequest", True, _members("112!")),
-        _spec("2", "ResendRequest", True, _members("7! 16!")),
-        _spec("3", "Reject", True, _members("45! 371 372 373 58 354 355")),
-        _spec("4", "SequenceReset", True, _members("123 36!")),
-        _spec("5", "Logout", True, _members("58 354 355")),
-        _spec("A", "Logon", True, logon),
-        _spec("j", "BusinessMessageReject", False, _members("45 372! 379 380! 58 354 355")),
+        _spec(m.msg_type, m.name, m.admin, parse_members(m.layouts[begin_string]))
+        for m in SESSION_MESSAGES
     ]
     return DataDictionary(
         begin_string,
-        fields,
-        _spec("header", "Header", True, header),
-        _spec("trailer", "Trailer", True, _members("93 89 10!")),
+        session_fields(begin_string),
+        _spec("header", "Header", True, parse_members(SESSION_HEADER[begin_string])),
+        _spec("trailer", "Trailer", True, parse_members(SESSION_TRAILER[begin_string])),
         {m.msg_type: m for m in messages},
     )
 
@@ -502,10 +659,10 @@ def load_xml(source: str | Path, *, text: str | None = None) -> DataDictionary:
                 f"{shown}: field {element.get('name')!r} has no numeric 'number'"
             ) from None
         name = element.get("name") or f"Field{number}"
-        values = [v.get("enum", "") for v in element.iterfind("value")]
-        fields[number] = FieldType(
-            number, name, (element.get("type") or "STRING").upper(), frozenset(values) or None
+        values = tuple(
+            (v.get("enum", ""), v.get("description", "")) for v in element.iterfind("value")
         )
+        fields[number] = FieldType(number, name, (element.get("type") or "STRING").upper(), values)
         by_name[name] = number
 
     components = {c.get("name", ""): c for c in root.iterfind("components/component")}

@@ -3,9 +3,12 @@
 A firm's QuickFIX (C++, Python, /J, /n) engine with ``UseDataDictionary=Y`` validates every
 message it receives against an XML dictionary: the header and trailer, one ``<message>`` per
 MsgType it may see (admin messages included), the components and the ``<fields>`` with their
-types and enumerations. :func:`render` writes that XML from the dialect's :class:`Layout` data,
-so the shipped file (``simulator/fix/dictionaries/<dialect>.xml``) always matches what the
-dialect sends; :func:`load` reads a dictionary back with :mod:`xml.etree` and :func:`check`
+types and enumerations. :func:`render` writes that XML: the header, trailer, session-level
+messages and their fields from the session layer's own definition
+(:func:`simulator.fix.dictionary.builtin`, the dictionary the simulator's sessions validate
+with), and the TradeCaptureReport messages from the dialect's :class:`Layout` data, so the
+shipped file (``simulator/fix/dictionaries/<dialect>.xml``) always matches what the session and
+the dialect send; :func:`load` reads a dictionary back with :mod:`xml.etree` and :func:`check`
 validates a message against it the way QuickFIX's ``DataDictionary::validate`` does (tags
 defined for the message, group order and counts, required fields, enumerated values).
 
@@ -29,6 +32,15 @@ from simulator.fix.dialects.layout import (
     Item,
     Layout,
 )
+from simulator.fix.dictionary import (
+    FIX42,
+    FIX44,
+    DataDictionary,
+    FieldType,
+    Member,
+    MessageSpec,
+    builtin,
+)
 from simulator.fix.message import FixMessage
 from simulator.timestamps import TimestampError, parse_fix_date, parse_fix_timestamp
 
@@ -39,89 +51,12 @@ def _f(number: int, name: str, type_: str, *values: tuple[str, str]) -> FieldDef
     return FieldDef(number, name, type_, tuple(values))
 
 
-#: Every tag any dialect or the session layer uses, named as in the FIX 4.4 repository (or, for
-#: FINRA user-defined tags, as in the TRACE FIX specification v2.1).
-FIELDS: Mapping[int, FieldDef] = {
+#: The application-level tags the dialects use, named as in the FIX 4.4 repository (or, for
+#: FINRA user-defined tags, as in the TRACE FIX specification v2.1). Session-layer tags are not
+#: here: they are defined once, in :data:`simulator.fix.dictionary.SESSION_FIELDS`.
+APP_FIELDS: Mapping[int, FieldDef] = {
     d.number: d
     for d in (
-        # Standard header and trailer (FIX 4.4 Vol. 2; TRACE spec section 3 "Standard Header").
-        _f(8, "BeginString", "STRING"),
-        _f(9, "BodyLength", "LENGTH"),
-        _f(35, "MsgType", "STRING"),
-        _f(49, "SenderCompID", "STRING"),
-        _f(56, "TargetCompID", "STRING"),
-        _f(115, "OnBehalfOfCompID", "STRING"),
-        _f(128, "DeliverToCompID", "STRING"),
-        _f(34, "MsgSeqNum", "SEQNUM"),
-        _f(50, "SenderSubID", "STRING"),
-        _f(57, "TargetSubID", "STRING"),
-        _f(116, "OnBehalfOfSubID", "STRING"),
-        _f(129, "DeliverToSubID", "STRING"),
-        _f(43, "PossDupFlag", "BOOLEAN"),
-        _f(97, "PossResend", "BOOLEAN"),
-        _f(52, "SendingTime", "UTCTIMESTAMP"),
-        _f(122, "OrigSendingTime", "UTCTIMESTAMP"),
-        _f(369, "LastMsgSeqNumProcessed", "SEQNUM"),
-        _f(93, "SignatureLength", "LENGTH"),
-        _f(89, "Signature", "DATA"),
-        _f(10, "CheckSum", "STRING"),
-        # Session-level messages.
-        _f(112, "TestReqID", "STRING"),
-        _f(98, "EncryptMethod", "INT", ("0", "NONE_OTHER")),
-        _f(108, "HeartBtInt", "INT"),
-        _f(95, "RawDataLength", "LENGTH"),
-        _f(96, "RawData", "DATA"),
-        _f(141, "ResetSeqNumFlag", "BOOLEAN"),
-        _f(789, "NextExpectedMsgSeqNum", "SEQNUM"),
-        _f(383, "MaxMessageSize", "LENGTH"),
-        _f(553, "Username", "STRING"),
-        _f(554, "Password", "STRING"),
-        _f(7, "BeginSeqNo", "SEQNUM"),
-        _f(16, "EndSeqNo", "SEQNUM"),
-        _f(45, "RefSeqNum", "SEQNUM"),
-        _f(371, "RefTagID", "INT"),
-        _f(372, "RefMsgType", "STRING"),
-        _f(
-            373,
-            "SessionRejectReason",
-            "INT",
-            ("0", "INVALID_TAG_NUMBER"),
-            ("1", "REQUIRED_TAG_MISSING"),
-            ("2", "TAG_NOT_DEFINED_FOR_THIS_MESSAGE_TYPE"),
-            ("3", "UNDEFINED_TAG"),
-            ("4", "TAG_SPECIFIED_WITHOUT_A_VALUE"),
-            ("5", "VALUE_IS_INCORRECT"),
-            ("6", "INCORRECT_DATA_FORMAT_FOR_VALUE"),
-            ("7", "DECRYPTION_PROBLEM"),
-            ("8", "SIGNATURE_PROBLEM"),
-            ("9", "COMPID_PROBLEM"),
-            ("10", "SENDINGTIME_ACCURACY_PROBLEM"),
-            ("11", "INVALID_MSGTYPE"),
-            ("12", "XML_VALIDATION_ERROR"),
-            ("13", "TAG_APPEARS_MORE_THAN_ONCE"),
-            ("14", "TAG_SPECIFIED_OUT_OF_REQUIRED_ORDER"),
-            ("15", "REPEATING_GROUP_FIELDS_OUT_OF_ORDER"),
-            ("16", "INCORRECT_NUMINGROUP_COUNT_FOR_REPEATING_GROUP"),
-            ("17", "NON_DATA_VALUE_INCLUDES_FIELD_DELIMITER"),
-            ("99", "OTHER"),
-        ),
-        _f(58, "Text", "STRING"),
-        _f(123, "GapFillFlag", "BOOLEAN"),
-        _f(36, "NewSeqNo", "SEQNUM"),
-        _f(379, "BusinessRejectRefID", "STRING"),
-        _f(
-            380,
-            "BusinessRejectReason",
-            "INT",
-            ("0", "OTHER"),
-            ("1", "UNKNOWN_ID"),
-            ("2", "UNKNOWN_SECURITY"),
-            ("3", "UNSUPPORTED_MESSAGE_TYPE"),
-            ("4", "APPLICATION_NOT_AVAILABLE"),
-            ("5", "CONDITIONALLY_REQUIRED_FIELD_MISSING"),
-            ("6", "NOT_AUTHORIZED"),
-            ("7", "DELIVERTO_FIRM_NOT_AVAILABLE_AT_THIS_TIME"),
-        ),
         # TradeCaptureReport (35=AE) and TradeCaptureReportAck (35=AR), FIX 4.4.
         _f(1011, "MessageEventSource", "STRING"),
         _f(571, "TradeReportID", "STRING"),
@@ -240,75 +175,73 @@ FIELDS: Mapping[int, FieldDef] = {
     )
 }
 
-#: FIX 4.2 predates some type names (QuickFIX ``FIX42.xml`` uses INT and UTCDATE).
-_FIX42_TYPES = {"SEQNUM": "INT", "LENGTH": "INT", "NUMINGROUP": "INT"}
 
-HEADER: tuple[Item, ...] = (
-    Field(8, True),
-    Field(9, True),
-    Field(35, True),
-    Field(49, True),
-    Field(56, True),
-    Field(115),
-    Field(128),
-    Field(34, True),
-    Field(50),
-    Field(57),
-    Field(116),
-    Field(129),
-    Field(43),
-    Field(97),
-    Field(52, True),
-    Field(122),
-    Field(369),
-)
-
-TRAILER: tuple[Item, ...] = (Field(93), Field(89), Field(10, True))
-
-_ADMIN_COMMON: tuple[Layout, ...] = (
-    Layout("0", "Heartbeat", (Field(112),)),
-    Layout("1", "TestRequest", (Field(112, True),)),
-    Layout("2", "ResendRequest", (Field(7, True), Field(16, True))),
-    Layout(
-        "3",
-        "Reject",
-        (Field(45, True), Field(371), Field(372), Field(373), Field(58)),
-    ),
-    Layout("4", "SequenceReset", (Field(123), Field(36, True))),
-    Layout("5", "Logout", (Field(58),)),
-)
-
-_LOGON_44 = Layout(
-    "A",
-    "Logon",
-    (
-        Field(98, True),
-        Field(108, True),
-        Field(95),
-        Field(96),
-        Field(141),
-        Field(789),
-        Field(383),
-        Field(553),
-        Field(554),
-    ),
-)
-_LOGON_42 = Layout(
-    "A",
-    "Logon",
-    (Field(98, True), Field(108, True), Field(95), Field(96), Field(141), Field(383)),
-)
-
-BUSINESS_MESSAGE_REJECT = Layout(
-    "j",
-    "BusinessMessageReject",
-    (Field(45), Field(372, True), Field(379), Field(380, True), Field(58)),
-)
+def _field_def(definition: FieldType) -> FieldDef:
+    return FieldDef(definition.number, definition.name, definition.type, definition.values)
 
 
-def admin_layouts(begin_string: str) -> tuple[Layout, ...]:
-    logon = _LOGON_42 if begin_string == "FIX.4.2" else _LOGON_44
-    return (_ADMIN_COMMON[0], logon, *_ADMIN_COMMON[1:])
+def _session_catalogue() -> dict[int, FieldDef]:
+    """Every session-layer tag of either version, with its FIX 4.4 type where it has one."""
+    found: dict[int, FieldDef] = {}
+    for begin_string in (FIX42, FIX44):
+        for number, definition in builtin(begin_string).fields.items():
+            found[number] = _field_def(definition)
+    return found
+
+
+_SESSION_CATALOGUE = _session_catalogue()
+if _SESSION_CATALOGUE.keys() & APP_FIELDS.keys():  # pragma: no cover - a programming error
+    raise RuntimeError(
+        f"tags {sorted(_SESSION_CATALOGUE.keys() & APP_FIELDS.keys())} are defined both by the "
+        "session layer (simulator.fix.dictionary) and in APP_FIELDS; define them once"
+    )
+
+#: Every tag any dialect or the session layer uses: the session layer's fields (from
+#: :func:`simulator.fix.dictionary.builtin`) and :data:`APP_FIELDS`.
+FIELDS: Mapping[int, FieldDef] = {**_SESSION_CATALOGUE, **APP_FIELDS}
+
+#: FIX 4.2 predates some type names (QuickFIX ``FIX42.xml`` calls counts and sequence numbers
+#: INT); applied to the application fields only, the session layer carries its own FIX 4.2 types.
+_FIX42_TYPES = {"SEQNUM": "INT", "NUMINGROUP": "INT"}
+
+
+def _items(members: Iterable[Member]) -> tuple[Item, ...]:
+    """Session-layer members as layout items (a NumInGroup member becomes a :class:`Group`)."""
+    return tuple(
+        Field(m.tag, m.required)
+        if m.group is None
+        else Group(m.tag, _items(m.group.members), m.required)
+        for m in members
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLayer:
+    """The session layer of one FIX version as the dictionaries render it, taken from
+    :func:`simulator.fix.dictionary.builtin`: header, trailer, session-level messages (with
+    whether QuickFIX files them as ``admin``) and the fields with that version's types."""
+
+    begin_string: str
+    header: tuple[Item, ...]
+    trailer: tuple[Item, ...]
+    messages: tuple[tuple[Layout, bool], ...]
+    fields: Mapping[int, FieldDef]
+
+
+def session_layer(begin_string: str) -> SessionLayer:
+    """The session layer of ``begin_string`` (FIX.4.2 or FIX.4.4) for rendering."""
+    dictionary: DataDictionary = builtin(begin_string)
+
+    def layout(spec: MessageSpec) -> tuple[Layout, bool]:
+        return Layout(spec.msg_type, spec.name, _items(spec.members)), spec.admin
+
+    return SessionLayer(
+        begin_string,
+        _items(dictionary.header.members),
+        _items(dictionary.trailer.members),
+        tuple(layout(spec) for spec in dictionary.messages.values()),
+        {number: _field_def(f) for number, f in dictionary.fields.items()},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,44 +303,76 @@ def _items_xml(parent: ET.Element, items: Iterable[Item]) -> None:
             ET.SubElement(parent, "component", name=item.name, required=_yn(item.required))
 
 
+def _definition(spec: DictionarySpec, session: SessionLayer, number: int) -> FieldDef:
+    """The field as ``spec``'s dictionary declares it: the session layer's own definition for a
+    session-layer tag, else the application catalogue's (with FIX 4.2 type names, and the
+    dialect's values where it restricts them)."""
+    definition = session.fields.get(number)
+    if definition is not None:
+        return definition
+    if number in _SESSION_CATALOGUE:
+        raise ValueError(
+            f"{spec.name}: tag {number} is a session-layer field of another FIX version "
+            f"than {spec.begin_string}"
+        )
+    definition = APP_FIELDS[number]
+    type_ = definition.type
+    if spec.begin_string == FIX42:
+        type_ = _FIX42_TYPES.get(type_, type_)
+    values = spec.values.get(number, definition.values)
+    return FieldDef(number, definition.name, type_, values)
+
+
 def render(spec: DictionarySpec) -> str:
-    """The QuickFIX XML dictionary of ``spec`` as text (deterministic, for a golden file)."""
+    """The QuickFIX XML dictionary of ``spec`` as text (deterministic, for a golden file).
+
+    The header, trailer, session-level messages and the session-layer fields come from
+    :func:`session_layer` (the built-in dictionary of the session); a dialect may restrict the
+    values of its own fields (``spec.values``) but not of a session-layer field.
+    """
     major, minor = _version(spec.begin_string)
+    session = session_layer(spec.begin_string)
+    overridden = sorted(spec.values.keys() & session.fields.keys())
+    if overridden:
+        raise ValueError(
+            f"{spec.name}: the values of session-layer fields {overridden} are defined by "
+            "simulator.fix.dictionary, not by a dialect"
+        )
     root = ET.Element("fix", type="FIX", major=major, minor=minor, servicepack="0")
     header = ET.SubElement(root, "header")
-    _items_xml(header, HEADER)
+    _items_xml(header, session.header)
     messages = ET.SubElement(root, "messages")
-    layouts = (*admin_layouts(spec.begin_string), BUSINESS_MESSAGE_REJECT, *spec.app_layouts)
-    for layout in layouts:
-        category = "admin" if layout.msg_type in "0A12345" and len(layout.msg_type) == 1 else "app"
+    entries = (*session.messages, *((layout, False) for layout in spec.app_layouts))
+    for layout, admin in entries:
         message = ET.SubElement(
-            messages, "message", name=layout.name, msgtype=layout.msg_type, msgcat=category
+            messages,
+            "message",
+            name=layout.name,
+            msgtype=layout.msg_type,
+            msgcat="admin" if admin else "app",
         )
         _items_xml(message, layout.items)
     trailer = ET.SubElement(root, "trailer")
-    _items_xml(trailer, TRAILER)
+    _items_xml(trailer, session.trailer)
     components: dict[str, Component] = {}
-    for layout in layouts:
+    for layout, _ in entries:
         _components(layout.items, components)
     comps = ET.SubElement(root, "components")
     for component in components.values():
         element = ET.SubElement(comps, "component", name=component.name)
         _items_xml(element, component.items)
     used: set[int] = set()
-    _used_tags(HEADER, used)
-    _used_tags(TRAILER, used)
-    for layout in layouts:
+    _used_tags(session.header, used)
+    _used_tags(session.trailer, used)
+    for layout, _ in entries:
         _used_tags(layout.items, used)
     fields = ET.SubElement(root, "fields")
     for number in sorted(used):
-        definition = FIELDS[number]
-        type_ = definition.type
-        if spec.begin_string == "FIX.4.2":
-            type_ = _FIX42_TYPES.get(type_, type_)
+        definition = _definition(spec, session, number)
         element = ET.SubElement(
-            fields, "field", number=str(number), name=definition.name, type=type_
+            fields, "field", number=str(number), name=definition.name, type=definition.type
         )
-        for enum, description in spec.values.get(number, definition.values):
+        for enum, description in definition.values:
             ET.SubElement(element, "value", enum=enum, description=description)
     ET.indent(root, space=" ")
     body = ET.tostring(root, encoding="unicode")
