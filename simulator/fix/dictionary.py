@@ -44,6 +44,7 @@ what the simulator validates and what a firm's engine validates cannot differ.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
@@ -391,10 +392,17 @@ class SessionField:
     name: str
     types: Mapping[str, str]
     values: tuple[tuple[str, str], ...] = ()
+    #: how many of ``values`` FIX 4.2 has, when it has fewer (the reject reasons)
+    fix42_values: int | None = None
 
     def in_version(self, begin_string: str) -> FieldType | None:
         type_ = self.types.get(begin_string)
-        return None if type_ is None else FieldType(self.number, self.name, type_, self.values)
+        if type_ is None:
+            return None
+        values = self.values
+        if begin_string == FIX42 and self.fix42_values is not None:
+            values = values[: self.fix42_values]
+        return FieldType(self.number, self.name, type_, values)
 
 
 def _s(
@@ -456,10 +464,6 @@ _BUSINESS_REJECT_REASONS = (
 #: 4.2 has no SEQNUM or NUMINGROUP type and calls those fields INT). Deliberate differences from
 #: those files, each pinned by a test:
 #:
-#: * SessionRejectReason (373) and BusinessRejectReason (380) carry the FIX 4.4 values in FIX 4.2
-#:   too (FIX 4.2 stops at 373=11 and 380=5): the session layer sends 373=13-16 and its typed
-#:   errors (:mod:`simulator.fix.errors`) on every session, and a firm's engine validating with
-#:   our FIX 4.2 dictionary must accept them;
 #: * MsgType (35) is not enumerated: which MsgTypes are valid is
 #:   :meth:`DataDictionary.is_valid_msg_type`, and the FIX 4.2 dictionaries declare AE and AR;
 #: * BOOLEAN fields do not list Y and N: the BOOLEAN type admits nothing else.
@@ -510,9 +514,13 @@ SESSION_FIELDS: tuple[SessionField, ...] = (
     _s(370, "OnBehalfOfSendingTime", "UTCTIMESTAMP", None),
     _s(371, "RefTagID", "INT", "INT"),
     _s(372, "RefMsgType", "STRING", "STRING"),
-    _s(373, "SessionRejectReason", "INT", "INT", *_SESSION_REJECT_REASONS),
+    dataclasses.replace(  # FIX 4.2 stops at 11 (13-17 and 99 came with FIX 4.3)
+        _s(373, "SessionRejectReason", "INT", "INT", *_SESSION_REJECT_REASONS), fix42_values=12
+    ),
     _s(379, "BusinessRejectRefID", "STRING", "STRING"),
-    _s(380, "BusinessRejectReason", "INT", "INT", *_BUSINESS_REJECT_REASONS),
+    dataclasses.replace(  # FIX 4.2 stops at 5 (6 and 7 came with FIX 4.3)
+        _s(380, "BusinessRejectReason", "INT", "INT", *_BUSINESS_REJECT_REASONS), fix42_values=6
+    ),
     _s(383, "MaxMessageSize", "INT", "LENGTH"),
     _s(384, "NoMsgTypes", "INT", "NUMINGROUP"),
     _s(385, "MsgDirection", "CHAR", "CHAR", ("S", "SEND"), ("R", "RECEIVE")),

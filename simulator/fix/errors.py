@@ -9,7 +9,9 @@ BusinessRejectReason 380). This follows QuickFIX's single catch ladder in ``Sess
 logs it and answers 35=j 380=4 "application not available" rather than dropping the connection.
 
 Reason codes: FIX 4.4 Vol. 1 field 373 SessionRejectReason and field 380 BusinessRejectReason.
-Codes 13-17 were added in FIX 4.3; QuickFIX sends them on FIX 4.2 sessions too and so do we.
+FIX 4.2 stops at 373=11 and 380=5; on a FIX 4.2 session the session layer leaves out a later
+373 (the Text names the reason, as QuickFIX's ``Session::generateReject`` does) and sends a
+later 380 as 0 (Other) with the reason in the Text.
 """
 
 from __future__ import annotations

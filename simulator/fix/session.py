@@ -42,7 +42,7 @@ from typing import Protocol
 from simulator.clock import SECOND
 from simulator.fix.application import SessionInfo
 from simulator.fix.codec import HEADER_TAGS, build, decode
-from simulator.fix.dictionary import DataDictionary, builtin
+from simulator.fix.dictionary import FIX42, DataDictionary, builtin
 from simulator.fix.errors import (
     BusinessRejectError,
     BusinessRejectReason,
@@ -65,6 +65,9 @@ from simulator.timestamps import (
 
 R = SessionRejectReason
 BAD_FORMAT = R.INCORRECT_DATA_FORMAT_FOR_VALUE
+#: The last reason codes FIX 4.2 defines (SessionRejectReason 373, BusinessRejectReason 380).
+_LAST_FIX42_SESSION_REASON = R.INVALID_MSGTYPE  # 11
+_LAST_FIX42_BUSINESS_REASON = BusinessRejectReason.CONDITIONALLY_REQUIRED_FIELD_MISSING  # 5
 ADMIN = frozenset("012345A")
 INFINITY_END_SEQ = frozenset({0, 999999})  # EndSeqNo 16=0 (FIX 4.2+) or 999999 (FIX 4.1 style)
 TEST_REQUEST_ID = "TEST"
@@ -852,8 +855,10 @@ class FixSession:
         """
         begin = _int(msg.get(7))
         end = _int(msg.get(16))
-        if begin is None or end is None:
-            return  # the dictionary rejected it already when validation is on
+        if begin is None or end is None:  # e.g. 7=-1: an INT in FIX 4.2, but no number to send
+            tag = 7 if begin is None else 16
+            self._send_reject(msg, SessionRejectError(R.VALUE_IS_INCORRECT, tag), now)
+            return
         last = self.store.next_sender_seq - 1
         if end in INFINITY_END_SEQ or end > last:
             end = last
@@ -988,19 +993,24 @@ class FixSession:
     ) -> None:
         ref_seq = _int(ref.get(34))
         ref_type = ref.msg_type
+        fix42 = self.begin_string == FIX42
         if isinstance(error, BusinessRejectError):
             text = error.text if error.ref_tag is None else f"{error.text} (tag {error.ref_tag})"
-            message = FixMessage.of(
-                "j", (45, ref_seq), (372, ref_type), (380, int(error.reason)), (58, text)
-            )
+            reason = int(error.reason)
+            if fix42 and reason > _LAST_FIX42_BUSINESS_REASON:
+                reason = int(BusinessRejectReason.OTHER)  # the text names the reason
+            message = FixMessage.of("j", (45, ref_seq), (372, ref_type), (380, reason), (58, text))
         else:
+            # FIX 4.2 has SessionRejectReason 0-11 only: a reason added in FIX 4.3 (13-16, 99)
+            # is left out and the Text says it, as QuickFIX's Session::generateReject does.
+            known = not fix42 or error.reason <= _LAST_FIX42_SESSION_REASON
             message = FixMessage.of(
                 "3",
                 (45, ref_seq if ref_seq is not None else 0),
                 (58, error.text),
                 (371, error.ref_tag),
                 (372, ref_type),
-                (373, int(error.reason)),
+                (373, int(error.reason) if known else None),
             )
         self._send(message, now)
         self._events.append(

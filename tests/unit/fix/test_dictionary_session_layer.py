@@ -14,10 +14,12 @@ import sys
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 import simulator.fix.dictionary as session_dictionary
+from simulator.fix.codec import decode
 from simulator.fix.dialects import all_specs
 from simulator.fix.dialects.dictionary import (
     APP_FIELDS,
@@ -40,8 +42,17 @@ from simulator.fix.dictionary import (
     parse_members,
     session_fields,
 )
-from simulator.fix.errors import BusinessRejectReason, SessionRejectError, SessionRejectReason
+from simulator.fix.errors import (
+    BusinessRejectError,
+    BusinessRejectReason,
+    SessionRejectError,
+    SessionRejectReason,
+)
+from simulator.fix.framing import Frame, Framer
 from simulator.fix.message import FixMessage
+
+if TYPE_CHECKING:
+    from conftest import AcceptorFactory
 
 VERSIONS = (FIX42, FIX44)
 SHIPPED = sorted(DICTIONARY_DIR.glob("*.xml"))
@@ -207,17 +218,45 @@ def test_session_layer_for_rendering_is_the_builtin_dictionary() -> None:
 # -- the rejects the session sends validate at the firm ------------------------------------------
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
-def test_every_reject_reason_the_simulator_sends_is_a_declared_value(path: Path) -> None:
-    """Firms validate our 35=3 and 35=j with these files: every SessionRejectReason and
-    BusinessRejectReason the session layer can send must be a declared value (FIX 4.2 too)."""
-    loaded = load(path)
+def _rejects(make_acceptor: AcceptorFactory, begin_string: str) -> bytes:
+    """What the session layer writes for every SessionRejectReason and BusinessRejectReason it
+    has, on a logged-on session of ``begin_string`` (the wire bytes, as a firm receives them)."""
+    acceptor = make_acceptor(begin_string)
+    peer = acceptor.connect()
+    peer.logon()
+    session = acceptor.session
+    ref = FixMessage([(35, "AE"), (34, "2")])
+    now = peer.clock.now_ns()
     for reason in SessionRejectReason:
-        reject = FixMessage([(35, "3"), (45, "2"), (372, "AE"), (373, str(int(reason)))])
-        assert check(loaded, reject) == [], reason
+        session.reject(ref, SessionRejectError(reason, 55), now)
     for business in BusinessRejectReason:
-        answer = FixMessage([(35, "j"), (45, "2"), (372, "AE"), (380, str(int(business)))])
-        assert check(loaded, answer) == [], business
+        session.reject(ref, BusinessRejectError(business), now)
+    return session.data_to_send()
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_every_reject_the_simulator_sends_validates_at_the_firm(
+    path: Path, make_acceptor: AcceptorFactory
+) -> None:
+    """Firms validate our 35=3 and 35=j with these files: every SessionRejectReason and
+    BusinessRejectReason the session layer can send must be a declared value of that file's
+    version. FIX 4.2 has 373=0-11 and 380=0-5: a later reason is left out or sent as 0."""
+    loaded = load(path)
+    begin_string = _Xml(path).begin_string
+    sent = [decode(f.raw) for f in Framer().feed(_rejects(make_acceptor, begin_string))]
+    assert len(sent) == len(SessionRejectReason) + len(BusinessRejectReason)
+    for message in sent:
+        assert check(loaded, message) == [], message
+    reasons = {m.get(373) for m in sent if m.msg_type == "3"}
+    business = {m.get(380) for m in sent if m.msg_type == "j"}
+    if begin_string == FIX42:
+        assert reasons == {None, *map(str, range(12))}
+        assert business == set(map(str, range(6)))
+        repeated = next(m for m in sent if "appears more than once" in (m.get(58) or ""))
+        assert repeated.get(373) is None and repeated.get(371) == "55"
+    else:
+        assert reasons == {str(int(r)) for r in SessionRejectReason}
+        assert business == {str(int(r)) for r in BusinessRejectReason}
     reject = FixMessage([(35, "3"), (45, "2"), (373, "18")])
     assert any("SessionRejectReason(373)='18'" in p for p in check(loaded, reject))
 
@@ -225,9 +264,8 @@ def test_every_reject_reason_the_simulator_sends_is_a_declared_value(path: Path)
 # -- the built-in dictionary follows QuickFIX's FIX42.xml / FIX44.xml ---------------------------
 
 #: Fields whose values the built-in dictionary deliberately declares differently from QuickFIX's
-#: spec files (see ``SESSION_FIELDS``): the FIX 4.4 reject reasons on FIX 4.2, and no list for
-#: MsgType (is_valid_msg_type decides) or BOOLEAN fields (the type admits only Y and N).
-_WIDER_IN_FIX42 = {373, 380}
+#: spec files (see ``SESSION_FIELDS``): no list for MsgType (is_valid_msg_type decides) or
+#: BOOLEAN fields (the type admits only Y and N).
 
 
 def _spec(version: str) -> _Xml:
@@ -264,9 +302,6 @@ def test_builtin_field_types_and_values_are_quickfix_spec_ones(version: str) -> 
         declared = definition.enums or frozenset()
         if number == 35 or type_ == "BOOLEAN":
             assert declared == frozenset(), number
-        elif version == FIX42 and number in _WIDER_IN_FIX42:
-            assert declared > values, number
-            assert declared == (builtin(FIX44).fields[number].enums or frozenset())
         else:
             assert declared == values, number
 
@@ -334,11 +369,15 @@ def _reason(
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_session_messages_take_their_spec_fields(version: str) -> None:
-    assert _reason(version, "3", (45, "1"), (373, "99"), (354, "2"), (355, "ab")) is None
+    last_reason, last_business = ("11", "5") if version == FIX42 else ("99", "7")
+    assert _reason(version, "3", (45, "1"), (373, last_reason), (354, "2"), (355, "ab")) is None
     assert _reason(version, "3", (45, "1"), (373, "18")) == (5, 373)
     assert _reason(version, "5", (58, "bye"), (354, "3"), (355, "bye")) is None
-    assert _reason(version, "j", (372, "AE"), (380, "7")) is None
+    assert _reason(version, "j", (372, "AE"), (380, last_business)) is None
     assert _reason(version, "j", (372, "AE"), (380, "8")) == (5, 380)
+    if version == FIX42:  # FIX 4.3 added 373=12-17 and 99, 380=6 and 7
+        assert _reason(version, "3", (45, "1"), (373, "13")) == (5, 373)
+        assert _reason(version, "j", (372, "AE"), (380, "6")) == (5, 380)
     logon = [(98, "0"), (108, "30"), (384, "1"), (372, "AE"), (385, "R")]
     assert _reason(version, "A", *logon) is None
     assert _reason(version, "A", *logon[:-1], (385, "X")) == (5, 385)
@@ -376,9 +415,9 @@ def _framed(begin_string: str, msg_type: str, *body: tuple[int, str]) -> str:
 
 
 def _session_messages() -> list[tuple[str, tuple[tuple[int, str], ...]]]:
-    """What :mod:`simulator.fix.session` writes (Logon, Heartbeat, TestRequest, ResendRequest,
-    SequenceReset, Logout, and a Reject or BusinessMessageReject for every reason it has)."""
-    messages = [
+    """What :mod:`simulator.fix.session` writes besides its rejects (Logon, Heartbeat,
+    TestRequest, ResendRequest, SequenceReset, Logout)."""
+    return [
         ("A", ((98, "0"), (108, "30"), (141, "Y"))),
         ("0", ((112, "TEST-1"),)),
         ("1", ((112, "TEST-1"),)),
@@ -386,22 +425,22 @@ def _session_messages() -> list[tuple[str, tuple[tuple[int, str], ...]]]:
         ("4", ((123, "Y"), (36, "9"))),
         ("5", ((58, "Logout acknowledged"),)),
     ]
-    for reason in SessionRejectReason:
-        body = ((45, "7"), (58, "text"), (371, "55"), (372, "AE"), (373, str(int(reason))))
-        messages.append(("3", body))
-    for business in BusinessRejectReason:
-        messages.append(("j", ((45, "7"), (372, "AE"), (380, str(int(business))), (58, "text"))))
-    return messages
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
-def test_quickfix_accepts_every_session_message_the_simulator_sends(path: Path) -> None:
+def test_quickfix_accepts_every_session_message_the_simulator_sends(
+    path: Path, make_acceptor: AcceptorFactory
+) -> None:
     quickfix = pytest.importorskip("quickfix")
     dictionary = quickfix.DataDictionary(str(path))
     begin_string = _Xml(path).begin_string
     for msg_type, body in _session_messages():
         message = quickfix.Message(_framed(begin_string, msg_type, *body), dictionary, True)
         dictionary.validate(message)
+    for frame in Framer().feed(_rejects(make_acceptor, begin_string)):
+        assert isinstance(frame, Frame)
+        message = quickfix.Message(frame.raw.decode(), dictionary, True)
+        dictionary.validate(message)  # as the firm's engine does with our Rejects
     wrong = _framed(begin_string, "3", (45, "7"), (373, "18"))
     with pytest.raises(quickfix.IncorrectTagValue):
         dictionary.validate(quickfix.Message(wrong, dictionary, True))

@@ -527,6 +527,20 @@ def test_8_resend_request_with_an_end_limits_the_range(logged_on: Peer, acceptor
     assert fields_of(copy, 35, 34, 43, 571) == {35: "AE", 34: "3", 43: "Y", 571: "1"}
 
 
+def test_8_resend_request_with_a_negative_begin_is_rejected_on_fix42(
+    make_acceptor: AcceptorFactory,
+) -> None:
+    """FIX 4.2 types BeginSeqNo as INT, so -1 passes the dictionary; it is still no number to
+    resend from: 35=3 373=5 on tag 7, never silence."""
+    peer = make_acceptor("FIX.4.2").connect()
+    peer.logon()
+    peer.send("2", (7, -1), (16, 0))
+    [reject] = peer.take()
+    assert fields_of(reject, 35, 45, 371, 372, 373) == {
+        35: "3", 45: "2", 371: "7", 372: "2", 373: "5",
+    }  # fmt: skip
+
+
 # -- 10: SequenceReset-GapFill --
 
 
@@ -703,6 +717,19 @@ def test_14h_tag_appearing_twice_is_rejected_373_13(orders: Peer) -> None:
                 (60, orders.stamp()))  # fmt: skip
     reject = expect_reject(orders, 13, 40, "D", 2)
     assert reject.get(58) == "Tag appears more than once"
+
+
+def test_14h_on_fix42_a_reason_fix42_lacks_is_named_in_text_only(
+    make_acceptor: AcceptorFactory,
+) -> None:
+    """FIX 4.2's SessionRejectReason stops at 11: 13 ("Tag appears more than once", FIX 4.3) is
+    left out and the Text says it, as QuickFIX does, so a FIX 4.2 engine can parse the Reject."""
+    peer = make_acceptor("FIX.4.2").connect()
+    peer.logon()
+    peer.send("0", (112, "A"), (112, "B"))
+    [reject] = peer.take()
+    assert reject.msg_type == "3" and reject.get(373) is None
+    assert (reject.get(371), reject.get(58)) == ("112", "Tag appears more than once")
 
 
 def test_14i_numingroup_count_wrong_is_rejected_373_16(orders: Peer) -> None:
