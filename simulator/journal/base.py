@@ -407,6 +407,10 @@ class JournalStats:
     audit: int
     database_bytes: int
     wal_bytes: int
+    #: the FIX message store kept in the same database (simulator/fix/store.py): sessions and
+    #: stored outbound messages; 0 when no FIX component ever used this journal
+    fix_sessions: int = 0
+    fix_messages: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -416,6 +420,8 @@ class JournalStats:
             "deliveries": self.deliveries,
             "faults": self.faults,
             "audit": self.audit,
+            "fix_sessions": self.fix_sessions,
+            "fix_messages": self.fix_messages,
             "database_bytes": self.database_bytes,
             "wal_bytes": self.wal_bytes,
         }

@@ -1191,6 +1191,16 @@ class SqliteJournal:
                 table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
                 for table in _TABLES
             }
+            present = {
+                name
+                for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            for table in ("fix_session", "fix_message"):  # the FIX message store, if any
+                counts[table] = (
+                    conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                    if table in present
+                    else 0
+                )
             pages = conn.execute("PRAGMA page_count").fetchone()[0]
             page_size = conn.execute("PRAGMA page_size").fetchone()[0]
         wal = 0
@@ -1206,6 +1216,8 @@ class SqliteJournal:
             audit=counts["audit"],
             database_bytes=pages * page_size,
             wal_bytes=wal,
+            fix_sessions=counts["fix_session"],
+            fix_messages=counts["fix_message"],
         )
 
     def checkpoint(self) -> None:

@@ -30,6 +30,7 @@ from simulator.domain.lifecycle import (
 )
 from simulator.domain.trade import Action, Environment, ReportState, Route, Side, TradeReport
 from simulator.errors import ConfigError
+from simulator.fix.store import SqliteStoreFactory
 from simulator.journal import (
     JOURNAL_FILENAME,
     JournalClosed,
@@ -684,6 +685,11 @@ def test_stats_and_reset(journal: SqliteJournal) -> None:
     stats = journal.stats()
     assert (stats.reports, stats.events, stats.rejects, stats.faults) == (1, 1, 1, 1)
     assert stats.database_bytes > 0 and stats.wal_bytes == 0  # in memory: no WAL file
+    assert (stats.fix_sessions, stats.fix_messages) == (0, 0)  # no FIX store here yet
+    store = SqliteStoreFactory(journal=journal).store("trace-ca:ACMEFIX")
+    store.save(1, b"ack")
+    store.flush()
+    assert (journal.stats().fix_sessions, journal.stats().fix_messages) == (1, 1)
     journal.reset()
     assert journal.stats().reports == 0
     assert submit(journal).control_number == first.control_number  # ids restart from the seed
