@@ -357,9 +357,20 @@ class SqliteStoreFactory:
         saved: list[tuple[str, int, bytes]],
         dirty: list[SqliteStore],
     ) -> None:
-        """Writes that did not reach the file go back in front of what is pending now."""
+        """Writes that did not reach the file go back in front of what is pending now.
+
+        A flush deletes before it inserts, so a message saved before a reset or a take-back that
+        is pending now would come back; those are dropped here (what is pending now happened
+        after the writes being put back)."""
         with self.lock:
-            self._forget = forget + self._forget
+            later = self._forget
+            if later:
+                saved = [
+                    row
+                    for row in saved
+                    if not any(sid == row[0] and row[1] >= first for sid, first in later)
+                ]
+            self._forget = forget + later
             self._saved = saved + self._saved
             self._dirty = {**{s.session_id: s for s in dirty}, **self._dirty}
 
