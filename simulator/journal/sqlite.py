@@ -142,8 +142,9 @@ class SqliteJournal:
         self._depth = 0  # open transactions, batches and savepoints
         # Per open transaction/savepoint: each id counter it used -> the value before that use.
         self._touched: list[dict[str, int]] = []
-        # What to undo in memory if the open outermost transaction rolls back (on_rollback).
-        self._undo: list[Callable[[], None]] = []
+        # Per open transaction/savepoint, like _touched: what to undo in memory if that block
+        # rolls back (on_rollback).
+        self._undo: list[list[Callable[[], None]]] = []
         counters = dict(connection.execute("SELECT name, value FROM id_counters").fetchall())
         self.ids = IdGenerator(seed, counters, on_allocate=self._persist_counter)
         # A file journal checkpoints its log from a thread of its own (checkpoint.py), so no
@@ -304,12 +305,14 @@ class SqliteJournal:
                 conn.execute("SAVEPOINT op")
                 self._depth += 1
                 self._touched.append({})
+                self._undo.append([])
                 try:
                     yield conn
                 except BaseException:
                     conn.execute("ROLLBACK TO op")
                     conn.execute("RELEASE op")
                     self._rewind(self._touched.pop())
+                    self._run_undo(self._undo.pop())
                     raise
                 else:
                     conn.execute("RELEASE op")
@@ -337,10 +340,12 @@ class SqliteJournal:
                     yield conn
                 return
             self._touched.append({})
+            self._undo.append([])
             try:
                 yield self.connection
             except BaseException:
                 self._rewind(self._touched.pop())
+                self._run_undo(self._undo.pop())
                 raise
             else:
                 self._merge_touched()
@@ -373,14 +378,14 @@ class SqliteJournal:
         conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
         self._touched = [{}]
-        self._undo = []
+        self._undo = [[]]
         try:
             yield
         except BaseException:
             if conn.in_transaction:  # SQLite may have rolled back already (disk full, I/O)
                 conn.execute("ROLLBACK")
             self._rewind(self._touched[0])
-            self._run_undo()
+            self._run_undo(self._undo[0])
             raise
         else:
             try:
@@ -390,7 +395,7 @@ class SqliteJournal:
                 if conn.in_transaction:  # e.g. disk full: leave no half-open transaction
                     conn.execute("ROLLBACK")
                 self._rewind(self._touched[0])
-                self._run_undo()
+                self._run_undo(self._undo[0])
                 raise
             if self._checkpointer is not None:
                 self._checkpointer.after_commit(conn)
@@ -405,18 +410,20 @@ class SqliteJournal:
         return self._depth > 0
 
     def on_rollback(self, undo: Callable[[], None]) -> None:
-        """Call ``undo`` if the open outermost transaction rolls back instead of committing.
+        """Call ``undo`` if the rows just written are rolled back instead of committed: by the
+        innermost open block (a savepoint) or, once that block has succeeded, by whichever
+        enclosing block -- up to the outermost transaction -- rolls back.
 
         For state kept in memory beside rows written in the transaction -- the FIX message
         store's buffered numbers and messages (simulator/fix/store.py) -- so memory and file
         agree again after a failed commit. Outside a transaction there is nothing to undo.
         """
         with self.lock:
-            if self._depth:
-                self._undo.append(undo)
+            if self._undo:
+                self._undo[-1].append(undo)
 
-    def _run_undo(self) -> None:
-        undo, self._undo = self._undo, []
+    @staticmethod
+    def _run_undo(undo: list[Callable[[], None]]) -> None:
         for step in reversed(undo):
             step()
 
@@ -441,11 +448,14 @@ class SqliteJournal:
             conn.executemany(_UPSERT_COUNTER, [(name, self.ids.peek(name)) for name in touched])
 
     def _merge_touched(self) -> None:
-        """A block inside another succeeded: its counters become the enclosing block's."""
+        """A block inside another succeeded: its counters and undo steps become the enclosing
+        block's."""
         inner = self._touched.pop()
         outer = self._touched[-1]
         for name, before in inner.items():
             outer.setdefault(name, before)
+        undo = self._undo.pop()
+        self._undo[-1].extend(undo)
 
     def _rewind(self, touched: dict[str, int]) -> None:
         """Give back the ids a rolled-back block took: reset those counters to the values they

@@ -238,3 +238,21 @@ def test_a_store_file_of_its_own_is_taken_into_the_journal_once(tmp_path: Path) 
     assert store.get_range(1, 5) == [(1, b"ack")]
     assert import_store_file(factory, tmp_path / STORE_FILENAME) == 0  # nothing left to take
     journal.close()
+
+
+def test_a_rolled_back_savepoint_puts_back_the_writes_made_inside_it(tmp_path: Path) -> None:
+    """A flush inside a journal savepoint that rolls back (the enclosing batch goes on and
+    commits): the store's writes made inside it are pending again and reach the file later."""
+    journal = open_journal(tmp_path)
+    factory = SqliteStoreFactory(journal=journal)
+    store = factory.store("s")
+    with journal.batch():
+        with pytest.raises(RuntimeError), journal.transaction():
+            store.save(1, b"ack")
+            store.flush()
+            raise RuntimeError("this operation failed; the batch goes on")
+        assert factory.pending
+    assert journal.connection.execute("SELECT count(*) FROM fix_message").fetchone() == (0,)
+    store.flush()
+    assert store.get_range(1, 1) == [(1, b"ack")]
+    journal.close()

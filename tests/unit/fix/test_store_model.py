@@ -26,7 +26,9 @@ op = st.one_of(
     st.tuples(st.just("discard"), st.sampled_from(SESSIONS), st.integers(1, 12)),
     st.tuples(st.just("flush"), st.sampled_from(SESSIONS), st.just(0)),
 )
-step = st.tuples(st.booleans(), st.lists(op, max_size=6))  # (batch rolls back?, operations)
+#: (how the block ends, operations): the batch commits, the batch rolls back, or the operations
+#: run in a savepoint that rolls back inside a batch that commits
+step = st.tuples(st.sampled_from(["commit", "rollback", "savepoint"]), st.lists(op, max_size=6))
 
 
 class _Aborted(Exception):
@@ -60,7 +62,7 @@ def _file_state(journal: SqliteJournal, session: str) -> tuple[int, int, list[tu
 @settings(max_examples=60, deadline=None)
 @given(st.lists(step, max_size=8))
 def test_memory_and_file_agree_after_any_mix_of_commits_and_rollbacks(
-    tmp_path_factory: object, steps: list[tuple[bool, list[tuple[str, str, int]]]]
+    tmp_path_factory: object, steps: list[tuple[str, list[tuple[str, str, int]]]]
 ) -> None:
     directory: Path = tmp_path_factory.mktemp("store")  # type: ignore[attr-defined]
     journal = open_journal(directory)
@@ -68,17 +70,28 @@ def test_memory_and_file_agree_after_any_mix_of_commits_and_rollbacks(
     stores = {s: factory.store(s) for s in SESSIONS}
     model = {s: MemoryStore() for s in SESSIONS}
     try:
-        for rolls_back, operations in steps:
-            # what the model looked like before the batch: a rolled-back batch changes nothing
-            # in the file, and the sessions keep their memory (the component takes back output
-            # itself with discard_from, which the operations exercise separately)
+        for ending, operations in steps:
+            # a rolled-back block changes nothing in the file, and the sessions keep their
+            # memory (the component takes back output itself with discard_from, which the
+            # operations exercise separately)
+            def run(operations: list[tuple[str, str, int]] = operations) -> None:
+                for kind, session, number in operations:
+                    _apply(stores[session], kind, number)
+                    _apply(model[session], kind, number)
+
             try:
                 with journal.batch():
-                    for kind, session, number in operations:
-                        _apply(stores[session], kind, number)
-                        _apply(model[session], kind, number)
-                    if rolls_back:
-                        raise _Aborted
+                    if ending == "savepoint":
+                        try:
+                            with journal.transaction():
+                                run()
+                                raise _Aborted
+                        except _Aborted:
+                            pass
+                    else:
+                        run()
+                        if ending == "rollback":
+                            raise _Aborted
             except _Aborted:
                 pass
             factory.flush()
