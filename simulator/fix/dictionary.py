@@ -154,6 +154,9 @@ def _spec(msg_type: str, name: str, admin: bool, members: Iterable[Member]) -> M
     )
 
 
+#: How many checked (tag, value) pairs a dictionary remembers before it starts over.
+_PASSED_LIMIT = 50_000
+
 # -- data formats (FIX 4.4 Vol. 1 "Data types"; QuickFIX FieldConvertors) --
 
 _INT = re.compile(r"-?\d+")
@@ -244,6 +247,9 @@ class DataDictionary:
             begin_string, max((t for t in self.fields if t < USER_DEFINED_FROM), default=0)
         )
         self._standard_types = STANDARD_MSG_TYPES.get(begin_string, _MSG_TYPES_44)
+        # (tag, value) pairs that passed _field: a check depends on nothing else, and most of a
+        # report's values (side, security, quantity, parties, codes) recur from message to message
+        self._passed: set[tuple[int, str]] = set()
 
     # -- message types --
 
@@ -333,8 +339,13 @@ class DataDictionary:
                 raise SessionRejectError(R.VALUE_IS_INCORRECT, tag)
 
     def _member(self, member: Member, fields: list[tuple[int, str]], i: int, seen: set[int]) -> int:
-        tag, value = fields[i]
-        self._field(tag, value)
+        pair = fields[i]
+        tag, value = pair
+        if pair not in self._passed:
+            self._field(tag, value)
+            if len(self._passed) >= _PASSED_LIMIT:
+                self._passed.clear()  # bounded: timestamps and references never recur
+            self._passed.add(pair)
         if tag in seen:
             raise SessionRejectError(R.TAG_APPEARS_MORE_THAN_ONCE, tag)
         seen.add(tag)

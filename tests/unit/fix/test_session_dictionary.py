@@ -62,6 +62,18 @@ def test_fix42_tag_range_is_its_own() -> None:
     assert reason(builtin("FIX.4.2"), [(8, "FIX.4.2"), *HEADER[1:], (500, "x")]) == (0, 500)
 
 
+def test_a_value_checked_once_is_still_checked_per_tag_and_a_bad_one_every_time() -> None:
+    """The dictionary remembers (tag, value) pairs that passed; a pair that failed is never
+    remembered, and a value that passed for one tag proves nothing for another."""
+    d = builtin("FIX.4.4")
+    good = [*HEADER[:2], (49, "A"), (56, "B"), (34, "2"), (52, "20211115-14:30:00")]
+    assert reason(d, [*good, (112, "PING")]) is None
+    assert reason(d, [*good, (112, "PING")]) is None  # remembered
+    assert reason(d, [*HEADER[:4], (34, "2"), (52, "x")]) == (6, 52)
+    assert reason(d, [*HEADER[:4], (34, "2"), (52, "x")]) == (6, 52)  # never remembered
+    assert reason(d, [*HEADER[:4], (34, "PING"), (52, "20211115-14:30:00")]) == (6, 34)
+
+
 def test_header_problems() -> None:
     d = builtin("FIX.4.4")
     assert reason(d, [(8, "FIX.4.4"), (35, "0"), (49, "A"), (34, "2"), (52, "x")]) == (6, 52)
