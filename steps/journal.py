@@ -122,3 +122,19 @@ def simulator_restarts(sim: SimHarness) -> None:
     Example: When the simulator restarts on the same data directory
     """
     sim.restart()
+
+
+@then(parsers.re(r'the journal records a counterparty error mentioning "(?P<text>[^"]+)"'))
+def counterparty_error(sim: SimHarness, text: str) -> None:
+    """Check that the facility journaled what the firm's side did wrong (ignored input, a
+    disconnect it forced) with ``text`` in its detail: the record a firm's tester reads back
+    after a rehearsal (``GET /journal/faults?kind=counterparty-error``).
+
+    Example: Then the journal records a counterparty error mentioning "duplicate Logon"
+    """
+    from steps.faults import journal_faults  # the same reader as the fault steps
+
+    records = journal_faults(sim, "counterparty-error")
+    found = [r for r in records if text in r["detail"]]
+    assert found, f"no counterparty error mentions {text!r}: {[r['detail'] for r in records]}"
+    sim.record("journal", "facility", f"{found[-1]['scope']}: {found[-1]['detail']}")

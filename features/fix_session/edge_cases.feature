@@ -30,6 +30,7 @@ Feature: FIX session edge cases engineers reproduce
     Given the facility clock reads 2021-11-15 10:00 ET
     And ACMEFIX is logged on to trace-ca
     Then a second connection as ACMEFIX to trace-ca is refused
+    And the journal records a counterparty error mentioning "duplicate Logon"
     When the firm reports a trade executed 1 minute ago
     Then the facility accepts the report
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulator.faults.plan import FaultStatus
-from simulator.faults.spec import Direction, FaultKind, GarbleMode, ThrottleAction
+from simulator.faults.spec import INCIDENT_KINDS, Direction, FaultKind, GarbleMode, ThrottleAction
 
 _ERROR = {"$ref": "#/components/responses/Error"}
 _INSTANT = {
@@ -105,15 +105,22 @@ def paths() -> dict[str, Any]:
         },
         "/journal/faults": {
             "get": {
-                "summary": "Every injected fault the journal recorded: armed, started, each "
-                "message or connection affected, ended.",
+                "summary": "Every injected fault the journal recorded (armed, started, each "
+                "message or connection affected, ended), and every incident observed on a FIX "
+                "connection: a counterparty error (input ignored, a disconnect it forced), a "
+                "session-level or business reject sent.",
                 "parameters": [
                     _query(
                         "scope",
-                        "e.g. session:trace-ca:ACMEFIX, facility:trace-ca",
+                        "e.g. session:trace-ca:ACMEFIX, facility:trace-ca, "
+                        "connection:127.0.0.1:50012",
                         {"type": "string"},
                     ),
-                    _query("kind", "the fault's kind", kinds),
+                    _query(
+                        "kind",
+                        "the fault's kind, or counterparty-error, session-reject, business-reject",
+                        {"type": "string", "enum": [*kinds["enum"], *INCIDENT_KINDS]},
+                    ),
                     _query("since", "from this instant (inclusive)", _INSTANT),
                     _query("until", "up to this instant (exclusive)", _INSTANT),
                 ],

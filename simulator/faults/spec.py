@@ -86,6 +86,15 @@ class FaultKind(StrEnum):
     THROTTLE = "throttle"
 
 
+#: What the journal's fault records also hold besides injected faults: incidents *observed* on a
+#: FIX connection (simulator.fix.component.FixComponent._record_incidents) -- input ignored or a
+#: disconnect forced by the counterparty's protocol error, and every session-level (35=3) and
+#: business (35=j) reject sent. Issue 6, "Bad input": answered, isolated, and recorded.
+COUNTERPARTY_ERROR = "counterparty-error"
+SESSION_REJECT = "session-reject"
+BUSINESS_REJECT = "business-reject"
+INCIDENT_KINDS = (COUNTERPARTY_ERROR, SESSION_REJECT, BUSINESS_REJECT)
+
 #: Faults that act on individual outbound messages.
 MESSAGE_KINDS = frozenset(
     {FaultKind.DELAY, FaultKind.WITHHOLD, FaultKind.DUPLICATE, FaultKind.GARBLE}

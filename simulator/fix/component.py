@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -46,17 +47,25 @@ from simulator.config import session_id as make_session_id
 from simulator.domain.facility import FacilityId, Region
 from simulator.faults.plan import SessionRef
 from simulator.faults.runtime import FaultRuntime
-from simulator.faults.spec import ThrottleAction
+from simulator.faults.spec import (
+    BUSINESS_REJECT,
+    COUNTERPARTY_ERROR,
+    SESSION_REJECT,
+    ThrottleAction,
+)
 from simulator.fix.application import Application, Outbound, SessionInfo
 from simulator.fix.dictionary import DataDictionary, for_session
 from simulator.fix.errors import BusinessRejectError, BusinessRejectReason, SessionRejectError
 from simulator.fix.message import FixMessage
 from simulator.fix.session import (
     ApplicationMessage,
+    Closing,
     DailyReset,
     Disconnected,
     FixSession,
+    Ignored,
     LoggedOn,
+    RejectSent,
     Role,
     SessionConfig,
     SessionDirectory,
@@ -77,6 +86,9 @@ log = logging.getLogger("simulator.fix")
 
 ApplicationFactory = Callable[[SessionInfo, SimulatorContext], Application | None]
 SERVICE_KEY = "fix"
+#: Counterparty errors and session-level rejects journaled per connection before they are only
+#: counted (see FixComponent._record_incidents).
+INCIDENTS_PER_CONNECTION = 100
 
 
 def _dialects() -> Any:
@@ -122,6 +134,10 @@ class FixComponent:
         self._live: dict[str, ConnectionHandler] = {}
         # Answers held while a read's journal batch is open (see _journal_then_deliver).
         self._held: list[Callable[[], object]] | None = None
+        # incidents journaled per connection (_record_incidents); forgotten with the connection
+        self._incidents: weakref.WeakKeyDictionary[ConnectionHandler, int] = (
+            weakref.WeakKeyDictionary()
+        )
         # Each session's output before the open read's transaction (see _journal_then_deliver).
         self._marks: dict[str, tuple[FixSession, tuple[int, int, int, int]]] | None = None
         self._firm_of: dict[str, str] = {}  # firm name or MPID -> firm name
@@ -350,6 +366,7 @@ class FixComponent:
     def _on_events(self, handler: ConnectionHandler, events: list[SessionEvent]) -> None:
         context = self._context
         now = context.clock.now_ns() if context is not None else 0
+        self._record_incidents(handler, events, now)
         apps = [e for e in events if isinstance(e, ApplicationMessage)]
         if apps:
             self._journal_then_deliver(handler, events, apps, now)
@@ -404,11 +421,61 @@ class FixComponent:
             reason = BusinessRejectReason.APPLICATION_NOT_AVAILABLE
             for event in apps:
                 error = BusinessRejectError(reason, text=text)
-                self._log_reject(self.sessions[event.session_id].reject(event.message, error, now))
+                session = self.sessions[event.session_id]
+                self._log_reject(session.reject(event.message, error, now), now)
             return
         finally:
             self._held = None
         self._marks = None
+
+    def _record_incidents(
+        self, handler: ConnectionHandler | None, events: list[SessionEvent], now: int
+    ) -> None:
+        """Journal what a counterparty did wrong and what the facility answered at the session
+        level (issue 6, "Bad input": the simulator answers, isolates *and records* it), so a
+        firm's tester can ask the journal what their engine did wrong in a rehearsal:
+
+        * ``counterparty-error`` -- input ignored because it broke the protocol (garbled bytes,
+          a bad frame, a Logon for unknown CompIDs) or a disconnect the counterparty forced
+          (MsgSeqNum too low, no Logon in time, a duplicate Logon, an unanswered TestRequest);
+        * ``session-reject`` / ``business-reject`` -- every 35=3 and 35=j sent, with its code.
+
+        At most :data:`INCIDENTS_PER_CONNECTION` per connection, then one record saying how
+        many more there were: a client that floods garbage cannot flood the journal.
+        """
+        journal = self._context.journal if self._context is not None else None
+        record = getattr(journal, "record_fault", None)
+        if record is None:
+            return
+        for event in events:
+            if isinstance(event, (Ignored, Closing)) and event.peer_error:
+                kind, detail = COUNTERPARTY_ERROR, event.reason
+                if isinstance(event, Closing):
+                    detail = f"disconnected: {event.reason}"
+            elif isinstance(event, RejectSent):
+                code = f"380={event.reason}" if event.business else f"373={event.reason}"
+                tag = f" tag {event.ref_tag}" if event.ref_tag is not None else ""
+                kind = BUSINESS_REJECT if event.business else SESSION_REJECT
+                detail = f"{code}{tag} on {event.ref_msg_type} seq {event.ref_seq}: {event.text}"
+            else:
+                continue
+            if handler is not None:  # a session away from its connection is not capped
+                count = self._incidents.get(handler, 0) + 1
+                self._incidents[handler] = count
+                if count > INCIDENTS_PER_CONNECTION + 1:
+                    continue
+                if count == INCIDENTS_PER_CONNECTION + 1:
+                    kind = COUNTERPARTY_ERROR
+                    detail = (
+                        f"more than {INCIDENTS_PER_CONNECTION} incidents: the rest not recorded"
+                    )
+            session = getattr(event, "session_id", None)
+            peer = handler.peer if handler is not None else "?"
+            scope = f"session:{session}" if session else f"connection:{peer}"
+            try:
+                record(now, scope, kind, detail)
+            except Exception:  # the journal closing under us at shutdown, say
+                log.exception("could not journal %s", event)
 
     def _mark(self, session: FixSession) -> None:
         """Note where ``session``'s output stood before this read's transaction touches it."""
@@ -430,7 +497,7 @@ class FixComponent:
         error: SessionRejectError | BusinessRejectError,
         now: int,
     ) -> None:
-        self._answer(lambda: self._log_reject(session.reject(message, error, now)))
+        self._answer(lambda: self._log_reject(session.reject(message, error, now), now))
 
     def _journal_batch(self) -> contextlib.AbstractContextManager[Any]:
         journal = self._context.journal if self._context is not None else None
@@ -489,10 +556,11 @@ class FixComponent:
         for out in outbound:
             self._deliver(session, out, now)
 
-    @staticmethod
-    def _log_reject(events: list[SessionEvent]) -> None:
+    def _log_reject(self, events: list[SessionEvent], now: int) -> None:
         for event in events:
             log.warning("%s", event)
+        session_id = next((getattr(e, "session_id", None) for e in events), None)
+        self._record_incidents(self._live.get(session_id or ""), events, now)
 
     def _deliver(self, origin: FixSession, outbound: Outbound, now: int) -> None:
         if self._held is not None:  # a journal batch is open: deliver after it commits

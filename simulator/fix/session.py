@@ -252,10 +252,15 @@ class RejectSent:
 
 @dataclass(frozen=True, slots=True)
 class Ignored:
-    """A message or bytes deliberately not processed (garbled, duplicate, unknown CompIDs)."""
+    """A message or bytes deliberately not processed (garbled, duplicate, unknown CompIDs).
+
+    ``peer_error``: the counterparty broke the protocol (garbled bytes, a bad frame, a Logon
+    nobody is configured for), as opposed to a message that is simply not needed (a possible
+    duplicate already received, one that arrives after the session closed)."""
 
     session_id: str | None
     reason: str
+    peer_error: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,10 +288,15 @@ class SequenceChanged:
 
 @dataclass(frozen=True, slots=True)
 class Closing:
-    """Close the transport once the queued bytes are written; ``reason`` says why."""
+    """Close the transport once the queued bytes are written; ``reason`` says why.
+
+    ``peer_error``: the counterparty's behaviour forced it (MsgSeqNum too low, no Logon in
+    time, an invalid first message, a duplicate Logon...), as opposed to a Logout exchange or
+    the facility's own decision (fault injection)."""
 
     session_id: str | None
     reason: str
+    peer_error: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -504,7 +514,7 @@ class FixSession:
             if self.config.role is Role.ACCEPTOR and msg_type == "A":
                 self._on_logon(msg, header, now)
             elif self.config.role is Role.ACCEPTOR:
-                self._close(f"first message is not a Logon (35={msg_type})")
+                self._close(f"first message is not a Logon (35={msg_type})", peer_error=True)
             else:
                 self._events.append(Ignored(self.session_id, "message before our Logon was sent"))
             return
@@ -516,7 +526,7 @@ class FixSession:
                 self._events.append(LoggedOut(self.session_id, msg.get(58)))
                 self._close(f"Logon refused: {msg.get(58) or 'Logout received'}")
             else:
-                self._close(f"expected a Logon in answer, received 35={msg_type}")
+                self._close(f"expected a Logon in answer, received 35={msg_type}", peer_error=True)
             return
         # LOGGED_ON or LOGOUT_SENT
         if header.get(8) != self.begin_string:  # test case 2i
@@ -530,7 +540,7 @@ class FixSession:
         if seq is None:
             text = "MsgSeqNum (34) missing or not a number"
             self._send_logout(text, now)
-            self._close(text)
+            self._close(text, peer_error=True)
             return
         if msg_type == "5":  # test case 13: Logout is processed whatever its number
             self._on_logout(msg, header, now)
@@ -652,7 +662,7 @@ class FixSession:
         if header.get(43) != "Y":  # test case 2c
             text = f"MsgSeqNum too low, expecting {expected} but received {seq}"
             self._send_logout(text, now)
-            self._close(text)
+            self._close(text, peer_error=True)
             return
         if msg.msg_type != "4" and not self._check_poss_dup(msg, header, now):
             return
@@ -666,7 +676,7 @@ class FixSession:
         if len(self._queue) >= self.config.max_queued:
             text = f"more than {self.config.max_queued} messages out of sequence"
             self._send_logout(text, now)
-            self._close(text)
+            self._close(text, peer_error=True)
             return
         self._queue[seq] = (msg, msg_type)
         if self._resend_until is None:
@@ -696,7 +706,7 @@ class FixSession:
 
     def _refuse(self, text: str, now: int) -> None:
         self._send(FixMessage.of("5", (58, text)), now)
-        self._close(text)
+        self._close(text, peer_error=True)
 
     def _on_logon(self, msg: FixMessage, header: dict[int, str], now: int) -> None:
         """The first Logon of a connection (acceptor: test cases 1a-1e; initiator: the answer)."""
@@ -784,7 +794,7 @@ class FixSession:
             return
         text = "Logon received while already logged on"
         self._send_logout(text, now)
-        self._close(text)
+        self._close(text, peer_error=True)
 
     def _on_logout(self, msg: FixMessage, header: dict[int, str], now: int) -> None:
         seq = _int(header.get(34))
@@ -1098,11 +1108,11 @@ class FixSession:
             deadline = self.next_deadline_ns()
             if deadline is not None and now >= deadline:
                 seconds = self.config.logon_timeout_ns / SECOND
-                self._close(f"no Logon within {seconds:g} s")
+                self._close(f"no Logon within {seconds:g} s", peer_error=True)
             return self._events
         if state is SessionState.LOGOUT_SENT:
             if now >= self.logout_sent_ns + self.config.logout_timeout_ns:
-                self._close("no answer to our Logout")
+                self._close("no answer to our Logout", peer_error=True)
             return self._events
         if state is not SessionState.LOGGED_ON:
             return self._events
@@ -1117,7 +1127,7 @@ class FixSession:
             if now - self.test_request_sent_ns >= grace:
                 text = "TestRequest not answered: counterparty presumed gone"
                 self._send_logout(text, now)
-                self._close(text)
+                self._close(text, peer_error=True)
                 return self._events
         elif now - self.last_received_ns >= grace:
             self._send(FixMessage.of("1", (112, TEST_REQUEST_ID)), now)
@@ -1142,11 +1152,11 @@ class FixSession:
     def _go(self, event: SessionInput) -> None:
         self.state = transition(self.state, event)
 
-    def _close(self, reason: str) -> None:
+    def _close(self, reason: str, *, peer_error: bool = False) -> None:
         if self.state is not SessionState.CLOSING:
             self._go(SessionInput.CLOSE)
             self.close_reason = reason
-            self._events.append(Closing(self.session_id, reason))
+            self._events.append(Closing(self.session_id, reason, peer_error))
 
 
 _LIVE = frozenset({SessionState.LOGGED_ON, SessionState.LOGOUT_SENT})
@@ -1253,7 +1263,7 @@ class FixConnection:
         for frame in self.framer.feed(data):
             if isinstance(frame, FramingError):
                 self.ignored += 1
-                events.append(Ignored(session_id, f"{frame.problem.value}: {frame.detail}"))
+                events.append(Ignored(session_id, f"{frame.problem.value}: {frame.detail}", True))
                 if frame.fatal:
                     self._close(f"closed: {frame.detail}", events)
                     break
@@ -1266,7 +1276,7 @@ class FixConnection:
                 message = decode(frame.raw)
             except GarbledMessageError as exc:  # test cases 2d, 2t, 3c: ignored, not counted
                 self.ignored += 1
-                events.append(Ignored(session_id, f"garbled: {exc}"))
+                events.append(Ignored(session_id, f"garbled: {exc}", True))
                 if self.session is None:
                     self._close("invalid first message (garbled)", events)
                     break
@@ -1282,7 +1292,7 @@ class FixConnection:
                     # fault injection: the connection drops with this message still on the wire
                     events.append(Ignored(session_id, dropped))
                     self.session.close_reason = dropped
-                    self._close(dropped, events)
+                    self._close(dropped, events, peer_error=False)
                     break
                 events.extend(self.session.receive(message, now_ns))
             if self.should_close:
@@ -1299,7 +1309,7 @@ class FixConnection:
         session = resolution.session
         if session is None:  # test case 1c; TRACE: silently ignored
             policy = directory.unknown_comp_ids
-            events.append(Ignored(None, f"Logon refused: {resolution.reason}"))
+            events.append(Ignored(None, f"Logon refused: {resolution.reason}", True))
             if policy is UnknownCompIdPolicy.LOGOUT:
                 self._out.append(
                     build(
@@ -1356,8 +1366,9 @@ class FixConnection:
             return self.session.connection_lost(now_ns)
         return []
 
-    def _close(self, reason: str, events: list[SessionEvent]) -> None:
+    def _close(self, reason: str, events: list[SessionEvent], *, peer_error: bool = True) -> None:
         if not self.closed:
             self.closed = True
             self.close_reason = reason
-            events.append(Closing(self.session.session_id if self.session else None, reason))
+            session_id = self.session.session_id if self.session else None
+            events.append(Closing(session_id, reason, peer_error))

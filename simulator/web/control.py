@@ -4,7 +4,8 @@ What a test needs to drive the simulator without touching its internals (in the 
 moto's ``/moto-api`` and LocalStack's ``/_localstack`` endpoints): health and readiness, reset,
 the clock (read, set, advance), the captured outbox (emails, SMS and voice codes), journal
 queries, the audit log, the timeline, the endpoints, a few entitlement and MFA helpers, the fault
-switches (``/faults``: arm, list, cancel; ``/journal/faults``: what was injected), and its own
+switches (``/faults``: arm, list, cancel; ``/journal/faults``: what was injected, and what the
+firms' engines did wrong on the FIX connections), and its own
 OpenAPI document at ``/openapi.json`` (the same text as ``docs/openapi.json``).
 
 Every body and query is validated; a bad one gets ``400 {"error": code, "message": ...}``
@@ -27,7 +28,7 @@ from simulator.clock import DAY, HOUR, MICROSECOND, MILLISECOND, MINUTE, SECOND,
 from simulator.domain.trade import Environment, ReportState, Route
 from simulator.errors import UserInputError
 from simulator.faults.plan import FaultStatus
-from simulator.faults.spec import FaultKind, FaultSpecError, parse_fault
+from simulator.faults.spec import INCIDENT_KINDS, FaultKind, FaultSpecError, parse_fault
 from simulator.outbox import Channel
 from simulator.runtime import SimulatorContext
 from simulator.timestamps import TimestampError, format_iso8601, parse_iso8601
@@ -503,7 +504,7 @@ async def journal_faults(request: web.Request) -> web.Response:
     journal = _journal(request)
     found = journal.faults(
         scope=_query_text(request, "scope", 200),
-        kind=_query_choice(request, "kind", [k.value for k in FaultKind]),
+        kind=_query_choice(request, "kind", [*(k.value for k in FaultKind), *INCIDENT_KINDS]),
         since_ns=_query_instant(request, "since"),
         until_ns=_query_instant(request, "until"),
     )

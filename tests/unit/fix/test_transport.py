@@ -23,7 +23,7 @@ from simulator.config import parse_config
 from simulator.domain.facility import FacilityId
 from simulator.fix.application import Outbound, SessionInfo
 from simulator.fix.codec import encode
-from simulator.fix.component import FixComponent
+from simulator.fix.component import INCIDENTS_PER_CONNECTION, FixComponent
 from simulator.fix.errors import BusinessRejectError, BusinessRejectReason
 from simulator.fix.message import FixMessage
 from simulator.fix.scheduler import Scheduler
@@ -220,6 +220,60 @@ async def test_a_garbled_flood_on_one_connection_leaves_another_untouched(
     assert any("invalid first message" in r for r in reasons), reasons
     good.send(report("still-here"))
     assert (await good.receive(WAIT)).get(571) == "still-here"
+
+
+@pytest.mark.asyncio
+async def test_what_a_counterparty_does_wrong_is_journaled_and_capped(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """Issue 6, "Bad input": answered, isolated, *and recorded*: garbled input, a forced
+    disconnect and the rejects sent are fault records of their own kinds; a flood is capped."""
+    journal = open_journal(tmp_path / "journal.sqlite3")
+    harness.journal = journal
+    await harness.start()
+    client = await harness.client()
+    await client.logon(timeout=WAIT)
+    good = encode("FIX.4.4", [(35, "0"), (49, "ACMEFIX"), (56, "FNRA"), (57, "CA"), (34, 2)])
+    client.send_raw(good[:-4] + b"999\x01")  # a wrong CheckSum: ignored, not counted
+    client.send_raw(b"8=FIX.4.4\x019=5\x0135=0\x0110=000\x01")  # a wrong CheckSum again
+    client.send(FixMessage.of("ZZ", (58, "no such message")))  # 373=11, test case 2q
+    reject = await client.next_admin("3", WAIT)
+    assert reject.get(373) == "11"
+    reader, writer = await harness.raw()
+    writer.write(b"8=FIX.4.4\x019=5\x0135=0\x0110=000\x01" * 500)  # a flood, first not a Logon
+    assert await closed(reader) == b""
+    writer.close()
+
+    def kinds(kind: str) -> list[str]:
+        return [f"{r.scope} {r.detail}" for r in journal.faults(kind=kind)]
+
+    errors = kinds("counterparty-error")
+    mine = [e for e in errors if e.startswith("session:trace-ca:ACMEFIX ")]
+    assert len(mine) == 2 and "CheckSum 999 is wrong" in mine[0], errors
+    assert any("connection:" in e and "invalid first message" in e for e in errors), errors
+    [rejected] = kinds("session-reject")
+    assert "373=11 on ZZ seq" in rejected
+    assert len(journal.faults()) <= 2 * (INCIDENTS_PER_CONNECTION + 1)
+    client.send(report("still-here"))
+    assert (await client.receive(WAIT)).get(571) == "still-here"
+
+
+@pytest.mark.asyncio
+async def test_a_flood_of_garbage_is_recorded_up_to_the_cap(
+    harness: Harness, tmp_path: Path
+) -> None:
+    journal = open_journal(tmp_path / "journal.sqlite3")
+    harness.journal = journal
+    await harness.start()
+    client = await harness.client()
+    await client.logon(timeout=WAIT)
+    bad = b"8=FIX.4.4\x019=5\x0135=0\x0110=000\x01"
+    client.send_raw(bad * (INCIDENTS_PER_CONNECTION + 50))
+    client.send(report("after"))
+    assert (await client.receive(WAIT)).get(571) == "after"  # the session is unharmed
+    records = journal.faults(kind="counterparty-error")
+    assert len(records) == INCIDENTS_PER_CONNECTION + 1
+    assert "the rest not recorded" in records[-1].detail
 
 
 @pytest.mark.asyncio
