@@ -5,6 +5,7 @@
     facsim journal deliveries --data-dir DIR [--recipient FIRM] [--report-id N] ...
     facsim journal duplicates --data-dir DIR     (likely duplicates across routes, seed 001)
     facsim journal events     --data-dir DIR [--report-id N]
+    facsim journal faults     --data-dir DIR [--kind counterparty-error] [--scope session:...]
     facsim journal stats      --data-dir DIR
     facsim journal lifecycle  (the transition table, as in docs/journal.md)
     facsim journal bench      [--reports N] [--batch-size N] [--dir DIR]
@@ -30,6 +31,7 @@ from simulator.domain.decision import Decision, Status
 from simulator.domain.lifecycle import REFUSALS, TRANSITIONS, lifecycle_markdown
 from simulator.domain.trade import Environment, ReportState, Route, Side, TradeReport
 from simulator.errors import UserInputError
+from simulator.faults.spec import INCIDENT_KINDS, FaultKind
 from simulator.journal import MEMORY, SqliteJournal, StoredReport, open_journal
 from simulator.timestamps import TimestampError, format_iso8601, local_ns, parse_iso8601
 
@@ -419,6 +421,19 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _faults(args: argparse.Namespace) -> int:
+    since, until = parse_period(args)
+    with journal_from_args(args) as journal:
+        found = journal.faults(scope=args.scope, kind=args.kind, since_ns=since, until_ns=until)
+    if args.json:
+        _print_json([record.to_json() for record in found])
+        return 0
+    rows = [[str(f.fault_id), format_iso8601(f.ns), f.kind, f.scope, f.detail] for f in found]
+    print_table(["Id", "At", "Kind", "Scope", "Detail"], rows)
+    print(f"{len(found)} record(s)")
+    return 0
+
+
 # -- registration ---------------------------------------------------------------------------
 
 
@@ -480,6 +495,21 @@ def register(subparsers: Any) -> None:
     duplicates.add_argument("--facility")
     duplicates.add_argument("--mpid")
     add_period(duplicates)
+
+    faults = _sub(
+        sub,
+        "faults",
+        "injected faults, and what the firms' engines did wrong on the FIX connections",
+        _faults,
+    )
+    add_journal_location(faults)
+    faults.add_argument(
+        "--kind",
+        choices=[*(k.value for k in FaultKind), *INCIDENT_KINDS],
+        help="e.g. withhold, counterparty-error, session-reject",
+    )
+    faults.add_argument("--scope", help="e.g. session:trace-ca:ACMEFIX")
+    add_period(faults)
 
     events = _sub(sub, "events", "lifecycle transitions", _events)
     add_journal_location(events)

@@ -92,6 +92,11 @@ def data_dir(tmp_path: Path) -> Path:
         )  # fmt: skip
         journal.reject(_report("ACME", 300), Reason("028", "INVAVLID MPID"), START)
         journal.cancel(ReportRef("nasdaq-trf-carteret", "ACMX", client_ref="ACMX-0-fix"), START)
+        journal.record_fault(START, "session:trace-ca:ACMEFIX", "withhold", "fault 1: armed")
+        journal.record_fault(
+            START + SECOND, "session:trace-ca:ACMEFIX", "counterparty-error",
+            "disconnected: MsgSeqNum too low, expecting 12 but received 9",
+        )  # fmt: skip
     return directory
 
 
@@ -244,6 +249,16 @@ def test_journal_other_views(capsys: pytest.CaptureFixture[str], data_dir: Path)
     assert code == 0 and [r["code"] for r in json.loads(out)] == ["028"]
     code, out, _ = run(capsys, "journal", "events", "--data-dir", data_dir, "--report-id", "2")
     assert code == 0 and "accepted -> cancelled" in out
+    code, out, _ = run(
+        capsys, "journal", "faults", "--data-dir", data_dir, "--kind", "counterparty-error"
+    )
+    assert code == 0 and "1 record(s)" in out and "MsgSeqNum too low" in out
+    assert "armed" not in out
+    code, out, _ = run(capsys, "journal", "faults", "--data-dir", data_dir, "--json")
+    assert code == 0 and [f["kind"] for f in json.loads(out)] == ["withhold", "counterparty-error"]
+    with pytest.raises(SystemExit):
+        main(["journal", "faults", "--data-dir", str(data_dir), "--kind", "oops"])
+    assert "invalid choice: 'oops'" in capsys.readouterr().err
     _, out, _ = run(capsys, "journal", "stats", "--data-dir", data_dir, "--json")
     stats = json.loads(out)
     assert stats["reports"] == 66 and stats["rejects"] == 1 and stats["deliveries"] == 1
@@ -286,8 +301,8 @@ def test_journal_bench_measures_all_four_runs(
         *(
             ["journal", name, "--help"]
             for name in (
-                "reports", "rejects", "deliveries", "duplicates", "events", "stats", "lifecycle",
-                "bench",
+                "reports", "rejects", "deliveries", "duplicates", "events", "faults", "stats",
+                "lifecycle", "bench",
             )
         ),
     ],
