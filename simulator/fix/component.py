@@ -484,7 +484,8 @@ class FixComponent:
             marks[session.session_id] = (session, session.output_mark())
 
     def _answer(self, send: Callable[[], object]) -> None:
-        """Send now, or after the open journal batch commits (keeping the read's order)."""
+        """Send now, or once every message of the read has been handled (keeping the read's
+        order; still inside its transaction, and written only after it commits)."""
         if self._held is not None:
             self._held.append(send)
         else:
@@ -563,7 +564,7 @@ class FixComponent:
         self._record_incidents(self._live.get(session_id or ""), events, now)
 
     def _deliver(self, origin: FixSession, outbound: Outbound, now: int) -> None:
-        if self._held is not None:  # a journal batch is open: deliver after it commits
+        if self._held is not None:  # the read's messages are being handled: deliver after them
             self._held.append(lambda: self._deliver(origin, outbound, now))
             return
         info = origin.info
