@@ -106,6 +106,16 @@ class IdGenerator:
         with self._lock:
             self._counters = dict(counters)
 
+    def advance(self, namespace: str, position: int) -> None:
+        """Make the next :meth:`next_count` of ``namespace`` return at least ``position``
+        (a counter carried over from elsewhere never goes backwards)."""
+        with self._lock:
+            if self._counters.get(namespace, 0) >= position:
+                return
+            self._counters[namespace] = position
+        if self.on_allocate is not None:
+            self.on_allocate(namespace, position)
+
     def rewind(self, counters: Mapping[str, int]) -> None:
         """Set only the named counters (giving back ids of a rolled-back transaction)."""
         with self._lock:

@@ -564,6 +564,10 @@ class Journal(Protocol):
 
     def record_fault(self, ns: int, scope: str, kind: str, detail: str = "") -> FaultRecord: ...
 
+    def next_in_sequence(self, name: str) -> int: ...
+
+    def advance_sequence(self, name: str, next_value: int) -> None: ...
+
     def faults(
         self,
         *,

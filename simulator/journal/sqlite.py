@@ -102,6 +102,7 @@ _DELIVER_REPORT: Final = INSERT_DELIVERY_FOR_REPORT.split(" RETURNING ")[0]
 _DELIVER_REJECT: Final = INSERT_DELIVERY_FOR_REJECT.split(" RETURNING ")[0]
 _DELIVER: Final = INSERT_DELIVERY.split(" RETURNING ")[0]
 _ACCEPTED: Final = transition(ReportState.NEW, LifecycleAction.ACCEPT)
+_SEQUENCE_PREFIX: Final = "sequence/"  # next_in_sequence's counters, apart from the ids'
 _TABLES: Final = ("reports", "events", "rejects", "deliveries", "faults", "audit", "id_counters")
 
 
@@ -1125,6 +1126,20 @@ class SqliteJournal:
                 where.params,
             ).fetchall()
         return [delivery_from_row(row) for row in rows]
+
+    # -- named sequences --
+
+    def next_in_sequence(self, name: str) -> int:
+        """The next number (1, 2, 3, ...) of sequence ``name``, kept in ``id_counters`` with
+        the journal's rows: inside a batch it commits or rolls back with them, outside one it
+        is committed before it is returned. So a number handed out is never handed out again
+        after a restart, however the process ended (the TRAQS ``WEB`` references)."""
+        return self.ids.next_count(_SEQUENCE_PREFIX + name) + 1
+
+    def advance_sequence(self, name: str, next_value: int) -> None:
+        """Make :meth:`next_in_sequence` of ``name`` return at least ``next_value`` (a
+        sequence carried over from an older data directory)."""
+        self.ids.advance(_SEQUENCE_PREFIX + name, next_value - 1)
 
     def record_fault(self, ns: int, scope: str, kind: str, detail: str = "") -> FaultRecord:
         with self._statement() as conn:

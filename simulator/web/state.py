@@ -63,6 +63,7 @@ log = logging.getLogger("simulator.web")
 
 INVITATION_EVENT = "mfa-enrolment-emails"
 MFA_SERVICE_HOST = "mpp.nasdaq.com"
+CLIENT_REF_SEQUENCE = "traqs-client-ref"  # the journal sequence behind WEB… references
 EMPTY_ROSTER = Roster(source="(no roster configured)", entries=())
 _UNSAVED = object()
 
@@ -122,7 +123,6 @@ class WebState:
         self.specs: list[AccountSpec] = []
         self._lock = threading.RLock()
         self._pending_invitations: list[str] = []  # user names
-        self._next_client_ref = 1
         self.store: WebStateStore | None = None
         self._written: dict[str, Any] = {}  # each component as last saved
         self.save_cost = SaveCost()
@@ -170,7 +170,6 @@ class WebState:
             self.sessions.clear()
             self.tokens.reset()
             self.uat.reset()
-            self._next_client_ref = 1
             self.load(self.clock.now_ns())
             self.tick(self.clock.now_ns())
             self._written.clear()  # every part rewritten, every session replaced: one transaction
@@ -190,7 +189,6 @@ class WebState:
 
     def _own_snapshot(self) -> dict[str, Any]:
         return {
-            "next_client_ref": self._next_client_ref,
             "pending_invitations": list(self._pending_invitations),
         }
 
@@ -256,7 +254,8 @@ class WebState:
         pending = [u for u in self._pending_invitations if u.casefold() in new_accounts]
         if "web" in components:
             own = Fields(components["web"], "web")
-            self._next_client_ref = own.integer("next_client_ref")
+            if own.has("next_client_ref"):  # kept here by older versions: carry it over
+                self.journal.advance_sequence(CLIENT_REF_SEQUENCE, own.integer("next_client_ref"))
             saved_pending = own.texts("pending_invitations")
             pending = saved_pending + [u for u in pending if u not in saved_pending]
         self._pending_invitations = pending
@@ -326,11 +325,12 @@ class WebState:
         return f"https://{host}{port}{path}"
 
     def next_client_ref(self) -> str:
-        """A reference for a trade entered without one: ``WEB`` and a sequence number."""
-        with self._lock:
-            ref = self._next_client_ref
-            self._next_client_ref += 1
-            return f"WEB{ref:08d}"
+        """A reference for a trade entered without one: ``WEB`` and a sequence number.
+
+        The number comes from a sequence the journal keeps with its rows, committed before the
+        trade that uses it: however the simulator stops, a restart never hands it out again.
+        """
+        return f"WEB{self.journal.next_in_sequence(CLIENT_REF_SEQUENCE):08d}"
 
     def environment(self, region: Region | None, now_ns: int) -> Environment:
         """Where a report entered now on a site of ``region`` is journaled: the NTF, a running

@@ -89,8 +89,10 @@ def test_stop_cancels_pending_tasks_and_closes_the_loop():
             cancelled.append(True)
             raise
 
+    pending: list[asyncio.Task[None]] = []  # held: asyncio keeps only a weak reference to a task
+
     async def spawn() -> None:
-        asyncio.get_running_loop().create_task(forever())
+        pending.append(asyncio.get_running_loop().create_task(forever()))
         await asyncio.sleep(0)
 
     loop.run(spawn())

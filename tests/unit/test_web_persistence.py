@@ -24,6 +24,7 @@ from simulator.entitlement import AccountKind, AccountStatus, CertificationPerio
 from simulator.entitlement.lockout import is_locked
 from simulator.errors import ConfigError
 from simulator.journal import open_memory_journal
+from simulator.journal.sqlite import SqliteJournal
 from simulator.mfa import FactorKind, MfaError, MfaService
 from simulator.outbox import Outbox
 from simulator.snapshot import SnapshotError
@@ -396,10 +397,15 @@ def test_a_saved_part_that_is_not_json_is_named(tmp_path: Path) -> None:
 # -- WebState: restart, organisation files, reset --------------------------------------------
 
 
-def web_state(org_files: list[Path], clock: ManualClock, outbox: Outbox | None = None) -> WebState:
+def web_state(
+    org_files: list[Path],
+    clock: ManualClock,
+    outbox: Outbox | None = None,
+    journal: SqliteJournal | None = None,
+) -> WebState:
     state = WebState(
         clock=clock,
-        journal=open_memory_journal(),
+        journal=journal or open_memory_journal(),
         timeline=Timeline.default(),
         outbox=outbox or Outbox(),
         seed=3,
@@ -421,7 +427,8 @@ def copied_org_files(tmp_path: Path) -> list[Path]:
 def test_a_restart_reads_back_the_saved_state_over_the_organisation_files(tmp_path: Path) -> None:
     files = copied_org_files(tmp_path)
     clock = ManualClock(T0)
-    first = web_state(files, clock)
+    journal = SqliteJournal.open(tmp_path / "journal.sqlite3")
+    first = web_state(files, clock, journal=journal)
     first.attach_store(WebStateStore.open(tmp_path / "data"), T0)
     first.tick(T0)  # the 2021-03-04 invitations are due: sent, and no longer pending
     first.directory.activate("tina.trader@acme.example", "Changed-2021", T0)
@@ -444,7 +451,7 @@ def test_a_restart_reads_back_the_saved_state_over_the_organisation_files(tmp_pa
         'totp_secret = "MFRGGZDFMZTWQ2LKMFRGGZDFMZTWQ2LK"\n'
     )
 
-    second = web_state(files, ManualClock(T0 + MINUTE))
+    second = web_state(files, ManualClock(T0 + MINUTE), journal=journal)
     added = second.attach_store(WebStateStore.open(tmp_path / "data"), T0 + MINUTE)
     assert added == ["account newbie@acme.example"]
     directory = second.directory
@@ -468,6 +475,7 @@ def test_a_restart_reads_back_the_saved_state_over_the_organisation_files(tmp_pa
     third = web_state(files, ManualClock(T0 + 2 * MINUTE))
     third.attach_store(WebStateStore.open(tmp_path / "data"), T0 + 2 * MINUTE)
     assert not third.mfa.enrolled("tina.trader@acme.example")
+    journal.close()
     assert third.sessions.get(session.token, "beta.finratraqs.org", T0 + 2 * MINUTE) is None
     assert third.directory.verify_password("tina.trader@acme.example", "Trader-2021", T0).verdict
     third.close_store()
@@ -484,3 +492,48 @@ def test_saved_state_that_does_not_read_back_names_the_file(tmp_path: Path) -> N
     assert str(state_path(tmp_path / "data")) in message and "directory.accounts" in message
     assert state.store is None and state.directory.find("tom.trader@acme.example") is not None
     store.close()
+
+
+def test_a_web_reference_is_never_handed_out_twice_however_the_simulator_stopped(
+    tmp_path: Path,
+) -> None:
+    """The ``WEB`` number is committed in the journal before the trade that uses it: a kill
+    before the web state is saved (here: never saved at all) cannot hand it out again."""
+    files = copied_org_files(tmp_path)
+    path = tmp_path / "journal.sqlite3"
+    journal = SqliteJournal.open(path)
+    first = web_state(files, ManualClock(T0), journal=journal)
+    first.attach_store(WebStateStore.open(tmp_path / "data"), T0)
+    refs = [first.next_client_ref(), first.next_client_ref()]
+    assert refs == ["WEB00000001", "WEB00000002"]
+    with journal.batch():  # a number taken inside a batch that fails is given back
+        try:
+            with journal.transaction():
+                taken = first.next_client_ref()
+                raise RuntimeError("the trade failed")
+        except RuntimeError:
+            pass
+    assert taken == "WEB00000003"
+    journal.close()  # the process dies: the web state was never saved after the first refs
+
+    reopened = SqliteJournal.open(path)
+    second = web_state(files, ManualClock(T0 + MINUTE), journal=reopened)
+    second.attach_store(WebStateStore.open(tmp_path / "data"), T0 + MINUTE)
+    assert second.next_client_ref() == "WEB00000003"
+    second.reset()  # POST /reset returns to the files; the references go on
+    assert second.next_client_ref() == "WEB00000004"
+    second.close_store()
+    reopened.close()
+
+
+def test_a_web_reference_saved_by_an_older_version_is_carried_over(tmp_path: Path) -> None:
+    store = WebStateStore.open(tmp_path / "data")
+    store.write({"web": json.dumps({"next_client_ref": 42, "pending_invitations": []})})
+    store.close()
+    journal = open_memory_journal()
+    state = web_state(copied_org_files(tmp_path), ManualClock(T0), journal=journal)
+    state.attach_store(WebStateStore.open(tmp_path / "data"), T0)
+    assert state.next_client_ref() == "WEB00000042"
+    journal.advance_sequence("traqs-client-ref", 5)  # never backwards
+    assert state.next_client_ref() == "WEB00000043"
+    state.close_store()
